@@ -84,14 +84,11 @@ class CKA(Metric):
         prepared_b: Sequence[PreparedCKA],
         pairs: np.ndarray,
     ) -> np.ndarray:
-        use_gram = all(p.gram is not None for p in prepared_a) and all(
-            p.gram is not None for p in prepared_b
-        )
-        sizes = {p.gram.size for p in [*prepared_a, *prepared_b]} if use_gram else set()
-        if not use_gram or len(sizes) != 1:
-            return super().compare_batch(prepared_a, prepared_b, pairs)
         rows = np.unique(pairs[:, 0])
         cols = np.unique(pairs[:, 1])
+        involved = [prepared_a[i] for i in rows] + [prepared_b[j] for j in cols]
+        if any(p.gram is None for p in involved) or len({p.gram.size for p in involved}) != 1:
+            return super().compare_batch(prepared_a, prepared_b, pairs)
         grams_a = np.stack([prepared_a[i].gram for i in rows])
         grams_b = np.stack([prepared_b[j].gram for j in cols])
         block = grams_a @ grams_b.T  # one BLAS call for every pair in the batch

@@ -1,0 +1,157 @@
+"""Debiased linear CKA: CKA built on the unbiased HSIC estimator (Song et al. 2012)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dynsim.metrics.base import (
+    Metric,
+    PreparationError,
+    as_samples,
+    check_finite,
+    similarity_to_distance,
+)
+
+# Above this many samples the n×n U-centred Gram matrices are not formed.
+_MAX_GRAM_SAMPLES = 2048
+
+
+@dataclass(frozen=True)
+class PreparedDebiasedCKA:
+    """Centred activity scaled so that ‖K_U‖_F = 1, its squared row norms, and (when small)
+    the flattened U-centred Gram matrix."""
+
+    samples: np.ndarray
+    sq_norms: np.ndarray
+    gram_u: np.ndarray | None
+
+
+def u_centre(gram: np.ndarray) -> np.ndarray:
+    """U-centring of a Gram matrix (Székely & Rizzo 2014): zero diagonal, and for i ≠ j
+
+    K_U[i, j] = K_ij − r_i/(n−2) − r_j/(n−2) + t/((n−1)(n−2)),
+
+    where K has its diagonal zeroed first, r are its row sums and t its total.
+    """
+    n = gram.shape[0]
+    k = gram - np.diag(np.diag(gram))
+    row = k.sum(axis=1)
+    total = row.sum()
+    out = k - (row[:, None] + row[None, :]) / (n - 2) + total / ((n - 1) * (n - 2))
+    np.fill_diagonal(out, 0.0)
+    return out
+
+
+def _hsic_u_unnormalised(
+    x: np.ndarray, y: np.ndarray, dx: np.ndarray, dy: np.ndarray
+) -> float:
+    """n(n−3)·HSIC_u(XXᵀ, YYᵀ) for column-centred X, Y in O(n·p·q) without n×n matrices."""
+    n = x.shape[0]
+    cross = float(np.linalg.norm(x.T @ y) ** 2)
+    return (
+        cross
+        - n / (n - 2) * float(dx @ dy)
+        + float(dx.sum()) * float(dy.sum()) / ((n - 1) * (n - 2))
+    )
+
+
+class DebiasedCKA(Metric):
+    r"""Linear CKA with the unbiased HSIC estimator, reported as a distance.
+
+    With linear kernels K = XXᵀ and L = YYᵀ over n samples, the unbiased HSIC estimator of
+    Song et al. (2012) (used for CKA by Nguyen, Raghu & Kornblith 2021) is
+
+    .. math::
+        \mathrm{HSIC}_u(K, L) = \frac{1}{n(n-3)}\Big[\operatorname{tr}(\tilde K\tilde L)
+            + \frac{\mathbf 1^\top\tilde K\mathbf 1\;\mathbf 1^\top\tilde L\mathbf 1}{(n-1)(n-2)}
+            - \frac{2}{n-2}\,\mathbf 1^\top\tilde K\tilde L\mathbf 1\Big],
+
+    where K̃, L̃ are K, L with their diagonals set to zero, and
+
+    .. math::
+        \mathrm{CKA}_u(X, Y) = \frac{\mathrm{HSIC}_u(K, L)}
+                                    {\sqrt{\mathrm{HSIC}_u(K, K)\,\mathrm{HSIC}_u(L, L)}}.
+
+    n(n−3)·HSIC_u(K, L) equals the Frobenius inner product ⟨K_U, L_U⟩ of the *U-centred*
+    Gram matrices (see :func:`u_centre`), so CKA_u is a cosine between U-centred Grams: it lies
+    in [−1, 1] and is ≈ 0 in expectation for independent X and Y, whereas biased CKA is
+    strongly inflated when units outnumber samples (≈ 0.8 for independent Gaussian data with
+    n = 32 samples and 128 units). A batch of pairs is one matrix product of flattened
+    U-centred Grams (n ≤ 2048); otherwise the O(n·p·q) feature-space form is used.
+
+    Distance: arccos(CKA_u) ∈ [0, π] (``score="angular"``, default; the angle between the
+    U-centred Gram embeddings, so it satisfies the triangle inequality) or 1 − CKA_u ∈ [0, 2]
+    (``score="one_minus"``).
+
+    Parameters
+    ----------
+    score : {"angular", "one_minus"}
+
+    Invariances: rotation/reflection of units, isotropic scale, translation, permutation of
+    units. Symmetric. Networks may have different numbers of units; at least 4 samples.
+    """
+
+    name = "cka_debiased"
+    symmetric = True
+    is_metric = True
+    invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
+
+    def __init__(self, score: str = "angular") -> None:
+        similarity_to_distance(0.0, score)  # validates the name
+        super().__init__(score=score)
+        self.score_rule = score
+
+    def prepare(self, X: Any) -> PreparedDebiasedCKA:
+        samples = as_samples(X)
+        check_finite(samples)
+        n = samples.shape[0]
+        if n < 4:
+            raise PreparationError(f"debiased CKA needs at least 4 samples, got {n}")
+        samples = samples - samples.mean(axis=0, keepdims=True)
+        sq = np.einsum("ij,ij->i", samples, samples)
+        self_hsic = _hsic_u_unnormalised(samples, samples, sq, sq)  # = ‖K_U‖_F² ≥ 0
+        scale2 = float(np.sum(sq))  # ‖X‖_F²; self_hsic scales as its square
+        if scale2 == 0 or self_hsic <= 1e-12 * scale2**2:
+            raise PreparationError(
+                "activity has no U-centred Gram variance (constant or degenerate activity)"
+            )
+        factor = self_hsic ** (-0.25)  # ‖K_U‖ scales with the square of the data
+        samples = samples * factor
+        sq = sq * factor**2
+        gram_u = None
+        if n <= _MAX_GRAM_SAMPLES:
+            gram_u = u_centre(samples @ samples.T)
+            gram_u /= np.linalg.norm(gram_u)  # exactly unit norm despite rounding
+            gram_u = gram_u.ravel()
+        return PreparedDebiasedCKA(samples=samples, sq_norms=sq, gram_u=gram_u)
+
+    def similarity(self, a: PreparedDebiasedCKA, b: PreparedDebiasedCKA) -> float:
+        if a.samples.shape[0] != b.samples.shape[0]:
+            raise ValueError(f"sample counts differ: {a.samples.shape[0]} vs {b.samples.shape[0]}")
+        if a.gram_u is not None and b.gram_u is not None:
+            return float(a.gram_u @ b.gram_u)
+        return _hsic_u_unnormalised(a.samples, b.samples, a.sq_norms, b.sq_norms)
+
+    def compare(self, a: PreparedDebiasedCKA, b: PreparedDebiasedCKA) -> float:
+        return float(similarity_to_distance(self.similarity(a, b), self.score_rule))
+
+    def compare_batch(
+        self,
+        prepared_a: Sequence[PreparedDebiasedCKA],
+        prepared_b: Sequence[PreparedDebiasedCKA],
+        pairs: np.ndarray,
+    ) -> np.ndarray:
+        rows = np.unique(pairs[:, 0])
+        cols = np.unique(pairs[:, 1])
+        used = [prepared_a[i] for i in rows] + [prepared_b[j] for j in cols]
+        if any(p.gram_u is None for p in used) or len({p.gram_u.size for p in used}) != 1:
+            return super().compare_batch(prepared_a, prepared_b, pairs)
+        block = np.stack([prepared_a[i].gram_u for i in rows]) @ np.stack(
+            [prepared_b[j].gram_u for j in cols]
+        ).T
+        sims = block[np.searchsorted(rows, pairs[:, 0]), np.searchsorted(cols, pairs[:, 1])]
+        return np.asarray(similarity_to_distance(sims, self.score_rule), dtype=np.float64)

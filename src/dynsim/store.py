@@ -1,0 +1,140 @@
+"""Activations and similarity matrices on disk: Zarr v3 stores written through xarray.
+
+Every write is atomic: the store is written under a temporary name beside the target and
+renamed into place only when complete, so an interrupted job never leaves a store that looks
+complete. Reading checks that the store exists and has what it should, and names the file in
+every error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+import dynsim
+
+HIDDEN_DIMS = ("checkpoint", "trial", "time", "unit")
+# Attributes every network store carries, also used as matrix coordinates.
+NETWORK_LABELS = ("task", "arch", "regime", "seed")
+
+
+class StoreError(RuntimeError):
+    """A store is missing, corrupt or lacks what it should contain."""
+
+
+def atomic_write_zarr(dataset: xr.Dataset, path: str | os.PathLike[str]) -> Path:
+    """Write ``dataset`` to the Zarr store ``path`` atomically (temporary name, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        dataset.to_zarr(tmp, mode="w", consolidated=False, zarr_format=3)
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return path
+
+
+def network_dataset(recording: dict[str, Any], result_info: dict[str, Any]) -> xr.Dataset:
+    """Label a recording (see :func:`dynsim.training.record_activity`) as an xarray Dataset."""
+    batch = recording["batch"]
+    hidden = recording["hidden"]
+    n_checkpoints, n_trials, n_steps, n_units = hidden.shape
+    epoch_per_step = batch.epoch_labels()[0]  # the test set has fixed timing
+    conditions = {
+        name: ("trial", _plain_array(values)) for name, values in batch.conditions.items()
+    }
+    dataset = xr.Dataset(
+        data_vars={
+            "hidden": (HIDDEN_DIMS, hidden),
+            "output": (("checkpoint", "trial", "time", "out"), recording["output"]),
+            "input": (("trial", "time", "in"), batch.inputs.numpy().astype(np.float32)),
+            "target": (("trial", "time"), batch.targets.numpy()),
+            "mask": (("trial", "time"), batch.mask.numpy().astype(np.float32)),
+            "accuracy": ("checkpoint", recording["accuracy"]),
+        },
+        coords={
+            "checkpoint": np.arange(n_checkpoints),
+            "step": ("checkpoint", recording["steps"]),
+            "progress": ("checkpoint", recording["progress"]),
+            "trial": np.arange(n_trials),
+            "time": ("time", np.arange(1, n_steps + 1) * batch.dt, {"units": "ms"}),
+            "epoch": ("time", epoch_per_step.astype(object)),
+            "unit": np.arange(n_units),
+            "in": np.array(batch.input_names, dtype=object),
+            "out": np.array(batch.output_names, dtype=object),
+            **conditions,
+        },
+        attrs={**result_info, "dynsim_version": dynsim.__version__},
+    )
+    # One checkpoint of one network is one chunk: the unit of every read.
+    for name in ("hidden", "output"):
+        dataset[name].encoding["chunks"] = (1, n_trials, n_steps, dataset[name].shape[-1])
+    return dataset
+
+
+def open_network(path: str | os.PathLike[str]) -> xr.Dataset:
+    """Open a network's activation store lazily, with a clear error if it is unusable."""
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"activation store not found: {path}")
+    try:
+        dataset = xr.open_zarr(path, consolidated=False)
+    except Exception as err:  # zarr raises many types for a damaged store
+        raise StoreError(f"cannot read activation store {path}: {err}") from err
+    missing = [v for v in ("hidden", "accuracy") if v not in dataset]
+    if missing:
+        raise StoreError(f"activation store {path} lacks variables {missing}")
+    if tuple(dataset["hidden"].dims) != HIDDEN_DIMS:
+        raise StoreError(f"{path}: 'hidden' has dims {dataset['hidden'].dims}, not {HIDDEN_DIMS}")
+    return dataset
+
+
+def network_labels(dataset: xr.Dataset) -> dict[str, Any]:
+    return {name: dataset.attrs.get(name, "") for name in NETWORK_LABELS}
+
+
+def write_matrix(dataset: xr.Dataset, path: str | os.PathLike[str]) -> Path:
+    return atomic_write_zarr(dataset, path)
+
+
+def open_matrix(path: str | os.PathLike[str]) -> xr.Dataset:
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"similarity store not found: {path}")
+    try:
+        return xr.open_zarr(path, consolidated=False).load()
+    except Exception as err:
+        raise StoreError(f"cannot read similarity store {path}: {err}") from err
+
+
+def open_matrices(paths: Sequence[str | os.PathLike[str]]) -> dict[str, xr.Dataset]:
+    """All similarity stores of an experiment, keyed by their metric name."""
+    out = {}
+    for path in paths:
+        dataset = open_matrix(path)
+        out[str(dataset.attrs.get("metric", Path(path).stem))] = dataset
+    return out
+
+
+def _plain_array(values: np.ndarray) -> np.ndarray:
+    values = np.asarray(values)
+    if values.dtype.kind in "OUS":
+        return values.astype(object)  # variable-length UTF-8 strings in Zarr
+    return values
+
+
+def dumps(value: Any) -> str:
+    """JSON for attributes that are nested (Zarr attributes must be JSON anyway)."""
+    return json.dumps(value, sort_keys=True)

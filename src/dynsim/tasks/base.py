@@ -1,0 +1,91 @@
+"""What every task produces: a batch of trials with named epochs and condition labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+
+
+def ms_to_steps(ms: float, dt: float) -> int:
+    """Number of time steps of length ``dt`` (ms) in ``ms`` milliseconds (at least one)."""
+    return max(1, int(round(ms / dt)))
+
+
+@dataclass
+class TrialBatch:
+    """A batch of trials, batch-first: every tensor is (trial, time, …).
+
+    ``targets`` holds class indices (trial, time) for classification tasks or values
+    (trial, time, output) for regression tasks. ``mask`` weights the loss per (trial, time);
+    padding after a short trial has weight 0. ``epochs`` maps an epoch name to the
+    (start, stop) step of that epoch in each trial (arrays of shape (trial,)), so analyses
+    can select windows by name. ``conditions`` maps a label name to one value per trial.
+    """
+
+    inputs: torch.Tensor
+    targets: torch.Tensor
+    mask: torch.Tensor
+    epochs: dict[str, tuple[np.ndarray, np.ndarray]]
+    conditions: dict[str, np.ndarray]
+    dt: float
+    input_names: list[str] = field(default_factory=list)
+    output_names: list[str] = field(default_factory=list)
+
+    @property
+    def n_trials(self) -> int:
+        return int(self.inputs.shape[0])
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.inputs.shape[1])
+
+    def epoch_labels(self) -> np.ndarray:
+        """Epoch name of every (trial, time) step ("" outside every epoch, e.g. padding)."""
+        labels = np.full((self.n_trials, self.n_steps), "", dtype=object)
+        steps = np.arange(self.n_steps)[None, :]
+        for name, (start, stop) in self.epochs.items():
+            inside = (steps >= start[:, None]) & (steps < stop[:, None])
+            labels[inside] = name
+        return labels
+
+
+class Task:
+    """A seeded, vectorised trial generator.
+
+    Subclasses implement :meth:`generate`, :meth:`loss` and :meth:`accuracy`. ``mode="train"``
+    draws random epoch durations per trial; ``mode="test"`` uses fixed durations and a fixed
+    grid of conditions so that recorded activity is comparable across networks.
+    """
+
+    name: ClassVar[str] = "task"
+    n_inputs: ClassVar[int]
+    n_outputs: ClassVar[int]
+
+    def __init__(self, dt: float = 20.0, **params: Any) -> None:
+        if dt <= 0:
+            raise ValueError(f"dt must be positive, got {dt}")
+        self.dt = float(dt)
+        self.params = dict(params)
+
+    def generate(
+        self,
+        n_trials: int,
+        *,
+        mode: str = "train",
+        generator: torch.Generator | None = None,
+        device: str | torch.device = "cpu",
+    ) -> TrialBatch:
+        raise NotImplementedError
+
+    def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
+        """The fixed test set: every condition of the grid ``n_repeats`` times, seeded noise."""
+        raise NotImplementedError
+
+    def loss(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:
+        raise NotImplementedError
+
+    def accuracy(self, outputs: torch.Tensor, batch: TrialBatch) -> float:
+        raise NotImplementedError
