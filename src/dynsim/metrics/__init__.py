@@ -14,9 +14,15 @@ from __future__ import annotations
 from typing import Any
 
 from dynsim.metrics.base import Metric, PreparationError, as_samples, as_trajectories
+from dynsim.metrics.cca import CCA
 from dynsim.metrics.cka import CKA
+from dynsim.metrics.cka_debiased import DebiasedCKA
+from dynsim.metrics.linear_predictivity import LinearPredictivity
 from dynsim.metrics.matrix import pairwise
 from dynsim.metrics.procrustes import Procrustes
+from dynsim.metrics.rsa import RSA
+from dynsim.metrics.shape_metrics import ShapeMetric
+from dynsim.metrics.svcca import SVCCA
 
 _REGISTRY: dict[str, type[Metric]] = {}
 
@@ -29,7 +35,7 @@ def register(cls: type[Metric]) -> type[Metric]:
     return cls
 
 
-for _cls in (Procrustes, CKA):
+for _cls in (Procrustes, CKA, DebiasedCKA, RSA, CCA, SVCCA, LinearPredictivity, ShapeMetric):
     register(_cls)
 
 
@@ -52,10 +58,16 @@ def get(name: str | Metric, **params: Any) -> Metric:
 
 
 __all__ = [
+    "CCA",
     "CKA",
+    "DebiasedCKA",
+    "LinearPredictivity",
     "Metric",
     "PreparationError",
     "Procrustes",
+    "RSA",
+    "SVCCA",
+    "ShapeMetric",
     "as_samples",
     "as_trajectories",
     "available",

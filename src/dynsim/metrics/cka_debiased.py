@@ -46,9 +46,7 @@ def u_centre(gram: np.ndarray) -> np.ndarray:
     return out
 
 
-def _hsic_u_unnormalised(
-    x: np.ndarray, y: np.ndarray, dx: np.ndarray, dy: np.ndarray
-) -> float:
+def _hsic_u_unnormalised(x: np.ndarray, y: np.ndarray, dx: np.ndarray, dy: np.ndarray) -> float:
     """n(n−3)·HSIC_u(XXᵀ, YYᵀ) for column-centred X, Y in O(n·p·q) without n×n matrices."""
     n = x.shape[0]
     cross = float(np.linalg.norm(x.T @ y) ** 2)
@@ -150,8 +148,9 @@ class DebiasedCKA(Metric):
         used = [prepared_a[i] for i in rows] + [prepared_b[j] for j in cols]
         if any(p.gram_u is None for p in used) or len({p.gram_u.size for p in used}) != 1:
             return super().compare_batch(prepared_a, prepared_b, pairs)
-        block = np.stack([prepared_a[i].gram_u for i in rows]) @ np.stack(
-            [prepared_b[j].gram_u for j in cols]
-        ).T
+        block = (
+            np.stack([prepared_a[i].gram_u for i in rows])
+            @ np.stack([prepared_b[j].gram_u for j in cols]).T
+        )
         sims = block[np.searchsorted(rows, pairs[:, 0]), np.searchsorted(cols, pairs[:, 1])]
         return np.asarray(similarity_to_distance(sims, self.score_rule), dtype=np.float64)

@@ -1,0 +1,22 @@
+# dynsim workflow: train → record → compare → figures → summary.
+# Run: snakemake --cores 2            (default config.yaml)
+#      snakemake --cores 2 --configfile my.yaml
+# All logic lives in the dynsim package; these rules only wire files together.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/compare.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        SUMMARY,
+    default_target: True

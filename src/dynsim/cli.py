@@ -1,0 +1,324 @@
+"""The ``dynsim`` command line: thin shells over the library (the workflow calls these too).
+
+Run ``dynsim --help`` or ``dynsim COMMAND --help``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+COMPARE_EPILOG = """\
+inputs:
+  *.zarr       dynsim activation stores (variable 'hidden'; the selected checkpoint is used),
+               or any Zarr/NetCDF dataset with a variable named by --var whose dims include
+               'time' and 'unit' (and optionally 'trial')
+  *.nc         NetCDF, read with xarray, same rules as Zarr
+  *.npy        a plain array; say its axis order with --dims (default trial,time,unit)
+
+examples:
+  dynsim compare results/default/activations/*/*/*/seed*.zarr --metric cka -o cka.zarr
+  dynsim compare a.npy b.npy c.npy --dims time,unit --metric procrustes --param score=euclidean
+  dynsim compare run1.nc run2.nc --metric procrustes --epoch stimulus -o out.nc
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="dynsim",
+        description="Train recurrent networks on neuroscience tasks and compare their "
+        "computations (Procrustes, CKA, DSA, ...). Most users run the Snakemake workflow "
+        "(`snakemake --cores N`); these commands are its building blocks and work on your "
+        "own recordings too.",
+    )
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("train", help="train one network (as a Ray task) and save its checkpoints")
+    p.add_argument("--spec", required=True, help="the network spec as JSON (see NetworkSpec)")
+    p.add_argument("--out", required=True, type=Path, help="checkpoint file to write (.pt)")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for this job")
+    p.add_argument("--ray-address", default=None, help="existing Ray cluster (else private)")
+    p.add_argument("--object-store-mb", type=int, default=256)
+    p.set_defaults(func=_cmd_train)
+
+    p = sub.add_parser("record", help="record test-set activity at every checkpoint → Zarr")
+    p.add_argument("--checkpoint", required=True, type=Path, help="file written by `train`")
+    p.add_argument("--out", required=True, type=Path, help="activation store (.zarr)")
+    p.add_argument("--n-repeats", type=int, default=4, help="repeats of each test condition")
+    p.add_argument("--seed", type=int, default=0, help="seed of the test trials' noise")
+    p.set_defaults(func=_cmd_record)
+
+    p = sub.add_parser(
+        "compare",
+        help="distance matrix between networks for one metric",
+        description="Compare every pair of networks with one metric and write a labelled "
+        "distance matrix (0 = identical) with a per-pair status.",
+        epilog=COMPARE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("paths", nargs="+", type=Path, help="activity files (see 'inputs' below)")
+    p.add_argument("--metric", required=True, help="metric name (`dynsim metrics` lists them)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
+                   help="metric parameter (repeatable); values are parsed as JSON when possible")
+    p.add_argument("--params-json", default=None, help="all metric parameters as one JSON object")
+    p.add_argument("-o", "--out", type=Path, default=None,
+                   help="output .zarr or .nc (default: print the matrix)")
+    p.add_argument("--checkpoint", default="final",
+                   help="'final', a checkpoint index, or a progress fraction like 0.5")
+    p.add_argument("--epoch", action="append", default=None,
+                   help="keep only time steps of this epoch (repeatable)")
+    p.add_argument("--var", default="hidden", help="variable holding activity (Zarr/NetCDF)")
+    p.add_argument("--dims", default="trial,time,unit", help="axis order of .npy inputs")
+    p.add_argument("--backend", choices=["auto", "inprocess", "ray"], default="auto")
+    p.add_argument("--batch-size", type=int, default=512)
+    p.add_argument("--threads", type=int, default=None, help="CPUs for Ray (default: all)")
+    p.add_argument("--partial-dir", type=Path, default=None,
+                   help="keep finished batches here so a killed run resumes")
+    p.add_argument("--ray-address", default=None)
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser("figure", help="clustered heatmap of a distance matrix → PNG")
+    p.add_argument("matrix", type=Path, help="matrix store written by `compare`")
+    p.add_argument("-o", "--out", type=Path, required=True)
+    p.set_defaults(func=_cmd_figure)
+
+    p = sub.add_parser("summary", help="Markdown summary of an experiment's networks and matrices")
+    p.add_argument("--networks", nargs="+", type=Path, required=True)
+    p.add_argument("--matrices", nargs="+", type=Path, required=True)
+    p.add_argument("-o", "--out", type=Path, required=True)
+    p.set_defaults(func=_cmd_summary)
+
+    p = sub.add_parser("check-config", help="validate an experiment config and list its networks")
+    p.add_argument("config", type=Path)
+    p.set_defaults(func=_cmd_check_config)
+
+    p = sub.add_parser("metrics", help="list the available metrics")
+    p.set_defaults(func=_cmd_list, what="metrics")
+    p = sub.add_parser("tasks", help="list the available tasks")
+    p.set_defaults(func=_cmd_list, what="tasks")
+
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError, RuntimeError) as err:
+        print(f"dynsim {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _version() -> str:
+    import dynsim
+
+    return f"dynsim {dynsim.__version__}"
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    import torch
+
+    from dynsim.raysession import ray_session, task_options
+    from dynsim.training import NetworkSpec
+
+    spec = NetworkSpec.from_dict(json.loads(args.spec))
+    with ray_session(args.threads, args.ray_address, args.object_store_mb) as ray:
+        remote = ray.remote(_train_remote).options(**task_options(args.threads))
+        result = ray.get(remote.remote(spec.to_dict(), args.threads))
+    _atomic_torch_save(result, args.out)
+    print(f"{spec.key}: {result['status']} after {result['final_step']} steps "
+          f"({result['seconds']:.1f} s); accuracy {result['eval_accuracy'][-1:]}")
+    del torch
+    return 0
+
+
+def _train_remote(spec_dict: dict[str, Any], threads: int) -> dict[str, Any]:
+    """Runs inside a Ray worker: train on the GPU Ray assigned, else on the CPU."""
+    import torch
+
+    from dynsim.training import NetworkSpec, train
+
+    torch.set_num_threads(threads)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    return train(NetworkSpec.from_dict(spec_dict), device=device).to_dict()
+
+
+def _atomic_torch_save(obj: Any, path: Path) -> None:
+    import torch
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    import torch
+
+    from dynsim.store import atomic_write_zarr, network_dataset
+    from dynsim.training import TrainingResult, record_activity
+
+    if not args.checkpoint.exists():
+        raise FileNotFoundError(f"checkpoint file not found: {args.checkpoint}")
+    try:
+        result = TrainingResult.from_dict(torch.load(args.checkpoint, weights_only=False))
+    except Exception as err:
+        raise RuntimeError(f"cannot read checkpoint file {args.checkpoint}: {err}") from err
+    recording = record_activity(result, n_repeats=args.n_repeats, seed=args.seed)
+    spec = result.spec
+    info = {
+        "task": spec.task, "arch": spec.arch, "seed": spec.seed, "regime": spec.regime,
+        "status": result.status, "final_step": result.final_step,
+        "config_hash": spec.config_hash(), "spec": json.dumps(spec.to_dict(), sort_keys=True),
+        "train_seconds": result.seconds,
+    }
+    dataset = network_dataset(recording, info)
+    dataset["loss_curve"] = (("train_step",), np.asarray(result.loss, dtype=np.float64))
+    dataset["eval_accuracy"] = (("eval_step",), np.asarray(result.eval_accuracy))
+    dataset = dataset.assign_coords(eval_step=np.asarray(result.eval_steps, dtype=np.int64),
+                                    train_step=np.arange(1, len(result.loss) + 1))
+    atomic_write_zarr(dataset, args.out)
+    print(f"{spec.key}: {dataset['hidden'].shape} → {args.out}")
+    return 0
+
+
+def _parse_params(pairs: list[str], as_json: str | None) -> dict[str, Any]:
+    params: dict[str, Any] = json.loads(as_json) if as_json else {}
+    for item in pairs:
+        if "=" not in item:
+            raise ValueError(f"--param expects KEY=VALUE, got {item!r}")
+        key, value = item.split("=", 1)
+        try:
+            params[key] = json.loads(value)
+        except json.JSONDecodeError:
+            params[key] = value
+    return params
+
+
+def _load_user_activity(path: Path, var: str, dims: str) -> Any:
+    """Activity from a .npy / .nc / foreign .zarr file as a DataArray with named dims."""
+    import xarray as xr
+
+    if not path.exists():
+        raise FileNotFoundError(f"input not found: {path}")
+    if path.suffix == ".npy":
+        arr = np.load(path)
+        names = tuple(d.strip() for d in dims.split(","))
+        if len(names) != arr.ndim:
+            raise ValueError(f"{path}: array has {arr.ndim} axes but --dims names {len(names)}")
+        return xr.DataArray(arr, dims=names, name=path.stem)
+    opener = xr.open_dataset if path.suffix in (".nc", ".h5", ".netcdf") else xr.open_zarr
+    dataset = opener(path)
+    if var not in dataset:
+        raise ValueError(f"{path}: no variable {var!r} (has {list(dataset.data_vars)})")
+    return dataset[var].rename(path.stem)
+
+
+def _checkpoint_arg(text: str) -> int | float | str:
+    if text == "final":
+        return text
+    return float(text) if "." in text else int(text)
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from dynsim.pairwise import Selection, compute
+    from dynsim.store import atomic_write_zarr
+
+    params = _parse_params(args.param, args.params_json)
+    selection = Selection(checkpoint=_checkpoint_arg(args.checkpoint),
+                          epoch=tuple(args.epoch) if args.epoch else None)
+    sources: list[Any] = []
+    for path in args.paths:
+        is_network = path.suffix == ".zarr" and (path / "zarr.json").exists() and args.var == "hidden"
+        if is_network and _is_dynsim_store(path):
+            sources.append(path)
+        else:
+            activity = _load_user_activity(path, args.var, args.dims)
+            if "checkpoint" in activity.dims:
+                activity = activity.isel(checkpoint=-1)
+            sources.append(activity)
+    result = compute(
+        args.metric, sources, selection=selection, metric_params=params, backend=args.backend,
+        batch_size=args.batch_size, partial_dir=args.partial_dir, num_cpus=args.threads,
+        ray_address=args.ray_address, progress=not args.no_progress,
+    )
+    if args.out is None:
+        print(result["distance"].to_pandas().to_string())
+        return 0
+    if args.out.suffix == ".nc":
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        result.to_netcdf(args.out)
+    else:
+        atomic_write_zarr(result, args.out)
+    if args.partial_dir is not None:
+        shutil.rmtree(args.partial_dir, ignore_errors=True)  # the matrix is complete now
+    n_bad = int((result["status"].values != "").sum())
+    print(f"{args.metric}: {result.sizes['model_a']}×{result.sizes['model_b']} → {args.out}"
+          + (f" ({n_bad} entries without a value; see 'status')" if n_bad else ""))
+    return 0
+
+
+def _is_dynsim_store(path: Path) -> bool:
+    try:
+        meta = json.loads((path / "zarr.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return True  # let open_network report the damage with the file name
+    return "dynsim_version" in meta.get("attributes", {})
+
+
+def _cmd_figure(args: argparse.Namespace) -> int:
+    from dynsim.figures import similarity_heatmap
+    from dynsim.store import open_matrix
+
+    similarity_heatmap(open_matrix(args.matrix), args.out)
+    print(f"figure → {args.out}")
+    return 0
+
+
+def _cmd_summary(args: argparse.Namespace) -> int:
+    from dynsim.analysis import experiment_summary
+
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(experiment_summary(args.networks, args.matrices))
+    print(f"summary → {args.out}")
+    return 0
+
+
+def _cmd_check_config(args: argparse.Namespace) -> int:
+    import yaml
+
+    from dynsim.config import network_specs, validate
+
+    config = validate(yaml.safe_load(args.config.read_text()))
+    specs = network_specs(config)
+    print(f"{args.config}: valid; {len(specs)} networks, metrics: "
+          f"{', '.join(config['compare']['metrics'])}")
+    for spec in specs:
+        print(f"  {spec.key}")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    if args.what == "metrics":
+        from dynsim import metrics
+
+        for name in metrics.available():
+            cls = type(metrics.get(name))
+            doc = (cls.__doc__ or "").strip().splitlines()[0]
+            print(f"{name:22s} {doc}")
+    else:
+        from dynsim import tasks
+
+        for name in tasks.available():
+            doc = (tasks.TASKS[name].__doc__ or tasks.TASKS[name].__mro__[1].__doc__ or "")
+            print(f"{name:22s} {doc.strip().splitlines()[0] if doc.strip() else ''}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,182 @@
+"""Cross-validated ridge-regression predictivity of one network's activity from another's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from dynsim.metrics.base import Metric, PreparationError, as_trajectories, check_finite
+
+# Relative singular-value tolerance below which a training direction is dropped.
+_RANK_TOL = 1e-10
+
+
+@dataclass(frozen=True)
+class PreparedPredictivity:
+    """One network prepared for both roles (predictor and target).
+
+    ``samples`` is the (sample, unit) activity, globally centred and reordered so that the
+    samples of fold f are the contiguous block ``bounds[f]:bounds[f + 1]``. Per fold f:
+    ``train_means[f]`` is the mean of the training samples, ``bases[f]`` the right singular
+    vectors V_f (p × r_f) of the centred training data and ``shrink[f]`` 1/(s² + α_eff).
+    ``sst`` is the total sum of squares about the mean (the R² denominator as a target).
+    """
+
+    samples: np.ndarray
+    bounds: np.ndarray
+    train_means: np.ndarray
+    bases: tuple[np.ndarray, ...]
+    shrink: tuple[np.ndarray, ...]
+    sst: float
+    shape: tuple[int, int]
+
+
+def fold_of_trials(n_trials: int, n_folds: int) -> np.ndarray:
+    """Deterministic fold label of each trial: trial k is in fold k mod n_folds."""
+    return np.arange(n_trials) % n_folds
+
+
+class LinearPredictivity(Metric):
+    r"""1 − cross-validated ridge R² of network b's activity predicted from network a's.
+
+    ``compare(a, b)`` regresses Y (target, network b) on X (predictor, network a), both
+    (sample, unit) with samples = trial × time, with an intercept and ridge penalty:
+
+    .. math::
+        \hat W_f = \arg\min_W \|Y_{\mathrm{tr}} - \bar y_f - (X_{\mathrm{tr}} - \bar x_f)W\|_F^2
+                   + \alpha_f\|W\|_F^2
+                 = (X_c^\top X_c + \alpha_f I)^{-1} X_c^\top Y_c ,
+
+    fitted on the training trials of fold f (x̄_f, ȳ_f their means). Folds split **trials**,
+    never the time samples within a trial, so temporally correlated samples of one trial are
+    never on both sides: trial k belongs to fold k mod ``n_folds`` (deterministic, and robust
+    to trials sorted by condition). Out-of-fold predictions Ŷ of every sample give
+
+    .. math::
+        R^2 = 1 - \frac{\sum_{f}\|Y_{\mathrm{te},f} - \hat Y_{\mathrm{te},f}\|_F^2}
+                       {\|Y - \bar y\|_F^2},
+
+    the variance-weighted R² over target units (scikit-learn's ``r2_score(Y, Ŷ,
+    multioutput="variance_weighted")`` of ``cross_val_predict``). The distance is 1 − R².
+    Out-of-sample R² can be negative (predictions worse than the target's mean), so the
+    distance lies in [0, ∞) and can exceed 1. ``n_folds=1`` fits and evaluates on all samples
+    (in-sample R², as in the INSD penalty of Qian & Pehlevan).
+
+    Ridge strength: with ``relative_alpha=True`` (default) α_f = ``alpha`` · tr(X_cᵀX_c)/p,
+    i.e. ``alpha`` is a fraction of the mean eigenvalue of the training scatter matrix, which
+    makes the metric invariant to the predictor's scale; with ``relative_alpha=False``,
+    α_f = ``alpha`` in the data's units (scikit-learn's ``Ridge(alpha)``). ``alpha=0`` is
+    least squares (minimum-norm when X_c is rank deficient). Because of the ridge and the
+    cross-validation, d(X, X) is small but not exactly 0 unless ``alpha=0``.
+
+    ``prepare`` does the per-network work once: global centring, the fold reordering, and the
+    SVD of every fold's centred training data; a pair then costs a few (n × p)ᵀ(n × q)
+    products.
+
+    Parameters
+    ----------
+    alpha : float ≥ 0
+        Ridge penalty (default 1e-3, relative).
+    n_folds : int ≥ 1
+        Number of cross-validation folds over trials (default 5); needs at least that many
+        trials.
+    relative_alpha : bool
+        Scale ``alpha`` by the mean eigenvalue of the training scatter matrix (default True).
+
+    Asymmetric (``symmetric = False``): the engine computes both directions. Invariances (with
+    ``relative_alpha=True``): rotation/reflection, isotropic scale, translation and
+    permutation of units, of either network. Networks may have different numbers of units
+    but must share trials and times.
+    """
+
+    name = "linear_predictivity"
+    symmetric = False
+    is_metric = False
+    invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
+
+    def __init__(self, alpha: float = 1e-3, n_folds: int = 5, relative_alpha: bool = True) -> None:
+        alpha = float(alpha)
+        if not (np.isfinite(alpha) and alpha >= 0.0):
+            raise ValueError(f"alpha must be a finite number ≥ 0, got {alpha}")
+        if isinstance(n_folds, bool) or int(n_folds) != n_folds or int(n_folds) < 1:
+            raise ValueError(f"n_folds must be an integer ≥ 1, got {n_folds!r}")
+        n_folds = int(n_folds)
+        super().__init__(alpha=alpha, n_folds=n_folds, relative_alpha=bool(relative_alpha))
+        self.alpha = alpha
+        self.n_folds = n_folds
+        self.relative_alpha = bool(relative_alpha)
+
+    def prepare(self, X: Any) -> PreparedPredictivity:
+        traj = as_trajectories(X)
+        check_finite(traj)
+        n_trials, n_time, p = traj.shape
+        if n_trials < self.n_folds:
+            raise PreparationError(
+                f"{self.n_folds}-fold cross-validation over trials needs at least "
+                f"{self.n_folds} trials, got {n_trials}"
+            )
+        order = np.argsort(fold_of_trials(n_trials, self.n_folds), kind="stable")
+        counts = np.bincount(fold_of_trials(n_trials, self.n_folds), minlength=self.n_folds)
+        bounds = np.concatenate([[0], np.cumsum(counts)]) * n_time
+        samples = traj[order].reshape(-1, p)
+        samples = samples - samples.mean(axis=0, keepdims=True)
+        sst = float(np.sum(samples**2))
+        if sst == 0:
+            raise PreparationError("activity has zero variance (all units constant)")
+        means, bases, shrink = [], [], []
+        for f in range(self.n_folds):
+            train = self._train(samples, bounds, f)
+            mean = train.mean(axis=0)
+            _, s, vt = np.linalg.svd(train - mean, full_matrices=False)
+            keep = s > _RANK_TOL * s[0] if s.size and s[0] > 0 else np.zeros(s.size, bool)
+            if not np.any(keep):
+                raise PreparationError(f"fold {f}: training activity has zero variance")
+            alpha = self.alpha * float(np.sum(s**2)) / p if self.relative_alpha else self.alpha
+            means.append(mean)
+            bases.append(np.ascontiguousarray(vt[keep].T))
+            shrink.append(1.0 / (s[keep] ** 2 + alpha))
+        return PreparedPredictivity(
+            samples=samples,
+            bounds=bounds,
+            train_means=np.stack(means),
+            bases=tuple(bases),
+            shrink=tuple(shrink),
+            sst=sst,
+            shape=(n_trials, n_time),
+        )
+
+    def _train(self, samples: np.ndarray, bounds: np.ndarray, f: int) -> np.ndarray:
+        if self.n_folds == 1:
+            return samples
+        return np.concatenate([samples[: bounds[f]], samples[bounds[f + 1] :]])
+
+    def r2(self, a: PreparedPredictivity, b: PreparedPredictivity) -> float:
+        """Cross-validated R² of b's activity predicted from a's."""
+        if a.shape != b.shape:
+            raise ValueError(
+                f"trial × time shapes differ: {a.shape} vs {b.shape} (samples must correspond)"
+            )
+        x, y = a.samples, b.samples
+        cross = x.T @ y  # Σ over all samples of x yᵀ; training sums are this minus the test block
+        n = x.shape[0]
+        sse = 0.0
+        for f in range(self.n_folds):
+            test = slice(int(a.bounds[f]), int(a.bounds[f + 1]))
+            x_te, y_te = x[test], y[test]
+            x_mean, y_mean = a.train_means[f], b.train_means[f]
+            if self.n_folds == 1:
+                n_train, train_cross = n, cross
+            else:
+                n_train, train_cross = n - x_te.shape[0], cross - x_te.T @ y_te
+            # X_cᵀY_c of the centred training data, from uncentred sums.
+            centred_cross = train_cross - n_train * np.outer(x_mean, y_mean)
+            basis = a.bases[f]
+            weights = basis @ (a.shrink[f][:, None] * (basis.T @ centred_cross))
+            resid = (y_te - y_mean) - (x_te - x_mean) @ weights
+            sse += float(np.sum(resid**2))
+        return 1.0 - sse / b.sst
+
+    def compare(self, a: PreparedPredictivity, b: PreparedPredictivity) -> float:
+        return float(max(1.0 - self.r2(a, b), 0.0))

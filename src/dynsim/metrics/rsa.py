@@ -1,0 +1,230 @@
+"""Representational similarity analysis (Kriegeskorte, Mur & Bandettini 2008)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from dynsim.metrics.base import (
+    Metric,
+    PreparationError,
+    as_trajectories,
+    check_finite,
+    similarity_to_distance,
+)
+
+RDM_OVER = ("trial", "trial_mean", "sample")
+RDM_KINDS = ("euclidean", "sqeuclidean", "correlation")
+COMPARE_METHODS = ("pearson", "spearman", "rho_a", "tau_a", "cosine")
+
+
+@dataclass(frozen=True)
+class PreparedRSA:
+    """Upper triangle of a network's RDM, transformed for its comparison method.
+
+    ``vector`` is the centred, unit-norm RDM (pearson), centred unit-norm ranks (spearman),
+    centred ranks scaled by √(12/(N³−N)) (rho_a), the unit-norm RDM (cosine), or the raw RDM
+    (tau_a, with ``tied_pairs`` the number of tied pairs of entries).
+    """
+
+    vector: np.ndarray
+    n_conditions: int
+    tied_pairs: int = 0
+
+
+def patterns(traj: np.ndarray, rdm_over: str) -> np.ndarray:
+    """Condition × feature patterns of (trial, time, unit) activity for ``rdm_over``."""
+    if rdm_over == "trial":
+        return traj.reshape(traj.shape[0], -1)
+    if rdm_over == "trial_mean":
+        return traj.mean(axis=1)
+    return traj.reshape(-1, traj.shape[-1])
+
+
+def rdm_matrix(pats: np.ndarray, kind: str) -> np.ndarray:
+    """Full condition × condition dissimilarity matrix (zero diagonal)."""
+    if kind == "correlation":
+        centred = pats - pats.mean(axis=1, keepdims=True)
+        norms = np.linalg.norm(centred, axis=1)
+        if np.any(norms == 0):
+            raise PreparationError(
+                "correlation RDM undefined: some condition's pattern is constant"
+            )
+        unit = centred / norms[:, None]
+        rdm = 1.0 - unit @ unit.T
+    else:
+        sq = np.einsum("ij,ij->i", pats, pats)
+        rdm = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (pats @ pats.T), 0.0)
+        if kind == "euclidean":
+            rdm = np.sqrt(rdm)
+    np.fill_diagonal(rdm, 0.0)
+    return rdm
+
+
+def merge_near_ties(values: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
+    """Replace runs of values closer than ``rtol`` · max|v| by their minimum.
+
+    Dissimilarities that are equal in exact arithmetic (e.g. between symmetric conditions)
+    come out of floating point a few ulps apart, in an order that depends on the BLAS; rank
+    methods would turn that noise into spurious ranks. Merging keeps true ties tied.
+    """
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    gaps = np.diff(ordered) > rtol * float(np.abs(values).max(initial=0.0))
+    starts = np.flatnonzero(np.concatenate([[True], gaps]))
+    run = np.cumsum(np.concatenate([[True], gaps])) - 1
+    merged = np.empty_like(values)
+    merged[order] = ordered[starts][run]
+    return merged
+
+
+def _tied_pairs(values: np.ndarray) -> int:
+    _, counts = np.unique(values, return_counts=True)
+    return int(np.sum(counts * (counts - 1) // 2))
+
+
+class RSA(Metric):
+    r"""Representational similarity analysis, reported as a distance.
+
+    1. **Conditions.** Each network's activity (trial, time, unit) is turned into one pattern
+       per condition, chosen by ``rdm_over``:
+
+       * ``"trial"`` (default): one condition per trial, pattern = the trial's whole
+         trajectory flattened to a (time·unit) vector;
+       * ``"trial_mean"``: one condition per trial, pattern = its time-averaged activity;
+       * ``"sample"``: one condition per (trial, time) sample (the RDM is
+         (trial·time)² — mind the cost).
+
+       Conditions are matched by position, so both networks need the same trials (and times).
+
+    2. **RDM.** For patterns x_i, x_j, ``rdm`` chooses the dissimilarity
+       ``"euclidean"`` ‖x_i − x_j‖ (default), ``"sqeuclidean"`` ‖x_i − x_j‖² (rsatoolbox's
+       ``"euclidean"`` up to its constant 1/n_features, which no comparison below sees), or
+       ``"correlation"`` 1 − r(x_i, x_j) (Pearson r across features, rsatoolbox's
+       ``"correlation"``). The N = C(C−1)/2 entries above the diagonal form the vector v.
+
+    3. **Comparison** of two RDM vectors v, w by ``compare``: ``"pearson"`` r(v, w);
+       ``"spearman"`` (default) r(rank v, rank w) with average ranks for ties; ``"rho_a"``
+       12·⟨rank v − r̄, rank w − r̄⟩/(N³ − N), Spearman's ρ without tie correction
+       (rsatoolbox ``"rho-a"``); ``"tau_a"`` Kendall's τ_a = (concordant − discordant)/C(N, 2)
+       (rsatoolbox ``"tau-a"``, computed in O(N log N) from τ_b); ``"cosine"`` ⟨v, w⟩/‖v‖‖w‖.
+       For the rank methods, dissimilarities within 1e-12 · max|v| of each other are first
+       merged into exact ties, so rounding noise does not decide the ranks of equal entries.
+
+    ``prepare`` stores the transformed RDM vector (centred and normalised for pearson and
+    spearman), so for every method but tau_a a batch of pairs is one matrix product.
+
+    Distance: arccos(s) ∈ [0, π] (``score="angular"``, default, as for the other dynsim
+    metrics: for pearson, spearman and cosine it is the angle between the prepared vectors
+    and satisfies the triangle inequality) or 1 − s ∈ [0, 2] (``score="one_minus"``, the usual
+    "1 − correlation" of the RSA literature).
+
+    Invariances (default ``rdm="euclidean"`` or ``"sqeuclidean"``): rotation/reflection of
+    units, isotropic scale, translation, permutation of units. With ``rdm="correlation"`` only
+    permutation of units and isotropic scale (plus, per pattern, offset and scale) hold.
+    Spearman, rho_a and tau_a are also invariant to any monotone map of the dissimilarities.
+    Symmetric; networks may have different numbers of units. A constant RDM (e.g. all
+    conditions equally distant) cannot be compared and fails in ``prepare``.
+    """
+
+    name = "rsa"
+    symmetric = True
+    is_metric = True
+    invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
+
+    def __init__(
+        self,
+        rdm_over: str = "trial",
+        rdm: str = "euclidean",
+        compare: str = "spearman",
+        score: str = "angular",
+    ) -> None:
+        if rdm_over not in RDM_OVER:
+            raise ValueError(f"rdm_over must be one of {RDM_OVER}, got {rdm_over!r}")
+        if rdm not in RDM_KINDS:
+            raise ValueError(f"rdm must be one of {RDM_KINDS}, got {rdm!r}")
+        if compare not in COMPARE_METHODS:
+            raise ValueError(f"compare must be one of {COMPARE_METHODS}, got {compare!r}")
+        similarity_to_distance(0.0, score)  # validates the name
+        super().__init__(rdm_over=rdm_over, rdm=rdm, compare=compare, score=score)
+        self.rdm_over = rdm_over
+        self.rdm = rdm
+        self.method = compare
+        self.score_rule = score
+
+    def rdm_vector(self, X: Any) -> np.ndarray:
+        """The upper triangle (row-major, k = 1) of the network's RDM."""
+        traj = as_trajectories(X)
+        check_finite(traj)
+        pats = patterns(traj, self.rdm_over)
+        if pats.shape[0] < 3:
+            raise PreparationError(
+                f"RSA needs at least 3 conditions, got {pats.shape[0]} (rdm_over={self.rdm_over!r})"
+            )
+        full = rdm_matrix(pats, self.rdm)
+        return full[np.triu_indices(full.shape[0], k=1)]
+
+    def prepare(self, X: Any) -> PreparedRSA:
+        v = self.rdm_vector(X)
+        c = int(round((1 + np.sqrt(1 + 8 * v.size)) / 2))
+        scale = float(np.abs(v).max(initial=0.0))
+        if self.method == "cosine":
+            if scale == 0:
+                raise PreparationError("the RDM is zero (all conditions identical)")
+            return PreparedRSA(vector=v / np.linalg.norm(v), n_conditions=c)
+        # Correlation-type comparisons need a non-constant RDM (up to rounding).
+        if np.ptp(v) <= 1e-12 * scale:
+            raise PreparationError("the RDM is constant (all conditions equally distant)")
+        if self.method in ("spearman", "rho_a", "tau_a"):
+            v = merge_near_ties(v)
+        if self.method == "tau_a":
+            return PreparedRSA(vector=v, n_conditions=c, tied_pairs=_tied_pairs(v))
+        if self.method in ("spearman", "rho_a"):
+            v = stats.rankdata(v)
+        v = v - v.mean()
+        if self.method == "rho_a":
+            n = v.size
+            return PreparedRSA(vector=v * np.sqrt(12.0 / (n**3 - n)), n_conditions=c)
+        return PreparedRSA(vector=v / np.linalg.norm(v), n_conditions=c)
+
+    def similarity(self, a: PreparedRSA, b: PreparedRSA) -> float:
+        if a.n_conditions != b.n_conditions:
+            raise ValueError(f"condition counts differ: {a.n_conditions} vs {b.n_conditions}")
+        if self.method == "tau_a":
+            return _tau_a(a, b)
+        return float(a.vector @ b.vector)
+
+    def compare(self, a: PreparedRSA, b: PreparedRSA) -> float:
+        return float(similarity_to_distance(self.similarity(a, b), self.score_rule))
+
+    def compare_batch(
+        self,
+        prepared_a: Sequence[PreparedRSA],
+        prepared_b: Sequence[PreparedRSA],
+        pairs: np.ndarray,
+    ) -> np.ndarray:
+        rows = np.unique(pairs[:, 0])
+        cols = np.unique(pairs[:, 1])
+        used = [prepared_a[i] for i in rows] + [prepared_b[j] for j in cols]
+        if self.method == "tau_a" or len({p.n_conditions for p in used}) != 1:
+            return super().compare_batch(prepared_a, prepared_b, pairs)
+        block = (
+            np.stack([prepared_a[i].vector for i in rows])
+            @ np.stack([prepared_b[j].vector for j in cols]).T
+        )
+        sims = block[np.searchsorted(rows, pairs[:, 0]), np.searchsorted(cols, pairs[:, 1])]
+        return np.asarray(similarity_to_distance(sims, self.score_rule), dtype=np.float64)
+
+
+def _tau_a(a: PreparedRSA, b: PreparedRSA) -> float:
+    """Kendall's τ_a from SciPy's τ_b: τ_a = τ_b·√((n0 − t_a)(n0 − t_b))/n0, n0 = C(N, 2)."""
+    n = a.vector.size
+    n0 = n * (n - 1) / 2
+    tau_b = stats.kendalltau(a.vector, b.vector, variant="b").statistic
+    if not np.isfinite(tau_b):  # only when a vector is constant, which prepare rejects
+        raise ValueError("Kendall tau undefined for a constant RDM")
+    return float(tau_b * np.sqrt((n0 - a.tied_pairs) * (n0 - b.tied_pairs)) / n0)

@@ -1,0 +1,69 @@
+# Config validation and input functions shared by every rule.
+import json
+
+from snakemake.utils import validate
+
+import dynsim.config
+
+# 1) the JSON schema (fills defaults), 2) names checked against dynsim's registries.
+validate(config, "../schemas/config.schema.yaml")
+dynsim.config.validate(config)
+
+RESULTS = f"results/{config['experiment']}"
+SPECS = {spec.key: spec for spec in dynsim.config.network_specs(config)}
+NETWORK_PATH = "{task}/{arch}/{regime}/seed{seed}"
+SUMMARY = f"{RESULTS}/summary.md"
+
+
+wildcard_constraints:
+    task="[A-Za-z0-9_]+",
+    arch="[A-Za-z0-9_]+",
+    regime="[A-Za-z0-9_]+",
+    seed="[0-9]+",
+    metric="[A-Za-z0-9_]+",
+
+
+def network_spec_json(wildcards):
+    """The JSON spec of the network named by the wildcards (checked against the fan-out)."""
+    key = NETWORK_PATH.format(**wildcards)
+    if key not in SPECS:
+        raise ValueError(f"network {key} is not part of experiment {config['experiment']}")
+    return json.dumps(SPECS[key].to_dict(), sort_keys=True)
+
+
+def activation_stores(wildcards=None):
+    """Every network's activation store, in the fan-out's order."""
+    return [f"{RESULTS}/activations/{key}.zarr" for key in SPECS]
+
+
+def metric_params_json(wildcards):
+    return json.dumps(config["compare"]["metrics"][wildcards.metric] or {})
+
+
+def compare_options(wildcards):
+    """Selection and engine options of the compare job, as command-line flags."""
+    cmp = config["compare"]
+    flags = [f"--checkpoint {cmp['checkpoint']}", f"--backend {cmp['backend']}",
+             f"--batch-size {cmp['batch_size']}"]
+    epochs = cmp["epoch"]
+    for epoch in [epochs] if isinstance(epochs, str) else (epochs or []):
+        flags.append(f"--epoch {epoch}")
+    if config["ray"]["address"]:
+        flags.append(f"--ray-address {config['ray']['address']}")
+    return " ".join(flags)
+
+
+def ray_options(wildcards):
+    ray = config["ray"]
+    flags = [f"--object-store-mb {ray['object_store_mb']}"]
+    if ray["address"]:
+        flags.append(f"--ray-address {ray['address']}")
+    return " ".join(flags)
+
+
+def similarity_stores(wildcards=None):
+    return expand(f"{RESULTS}/similarity/{{metric}}.zarr", metric=config["compare"]["metrics"])
+
+
+def heatmaps(wildcards=None):
+    return expand(f"{RESULTS}/figures/{{metric}}_heatmap.png", metric=config["compare"]["metrics"])

@@ -1,0 +1,21 @@
+# One job per metric: every pair of networks, batched, in-process or on Ray inside the job.
+
+
+rule compare:
+    input:
+        activation_stores,
+    output:
+        directory(f"{RESULTS}/similarity/{{metric}}.zarr"),
+    params:
+        metric_params=metric_params_json,
+        options=compare_options,
+        partial=f"{RESULTS}/similarity/.partial/{{metric}}",
+    log:
+        f"logs/{config['experiment']}/compare/{{metric}}.log",
+    threads: workflow.cores
+    conda:
+        "../../envs/dynsim.yaml"
+    shell:
+        "dynsim compare {input} --metric {wildcards.metric} --params-json {params.metric_params:q}"
+        " {params.options} --threads {threads} --partial-dir {params.partial} --no-progress"
+        " -o {output} > {log} 2>&1"

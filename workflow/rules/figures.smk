@@ -1,0 +1,30 @@
+# Figures and the experiment summary.
+
+
+rule heatmap:
+    input:
+        f"{RESULTS}/similarity/{{metric}}.zarr",
+    output:
+        f"{RESULTS}/figures/{{metric}}_heatmap.png",
+    log:
+        f"logs/{config['experiment']}/figures/{{metric}}_heatmap.log",
+    conda:
+        "../../envs/dynsim.yaml"
+    shell:
+        "dynsim figure {input} -o {output} > {log} 2>&1"
+
+
+rule summary:
+    input:
+        networks=activation_stores,
+        matrices=similarity_stores,
+        figures=heatmaps,
+    output:
+        SUMMARY,
+    log:
+        f"logs/{config['experiment']}/summary.log",
+    conda:
+        "../../envs/dynsim.yaml"
+    shell:
+        "dynsim summary --networks {input.networks} --matrices {input.matrices}"
+        " -o {output} > {log} 2>&1"
