@@ -639,3 +639,16 @@ def test_linear_predictivity_needs_enough_trials_and_matching_samples() -> None:
         metric.prepare(traj(0, trials=4))
     with pytest.raises(ValueError, match="shapes differ"):
         metric.compare(metric.prepare(traj(0, time=12)), metric.prepare(traj(1, time=11)))
+
+
+def test_linear_predictivity_wide_network_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dynsim.metrics import linear_predictivity as lp_module
+
+    X, Y = related(63)
+    metric = dm.get("linear_predictivity", alpha=0.05)
+    expected = metric.score(X, Y)
+    monkeypatch.setattr(lp_module, "_MAX_GRAM_UNITS", 0)
+    a, b = metric.prepare(X), metric.prepare(Y)
+    assert a.test_grams is None
+    assert metric.compare(a, b) == pytest.approx(expected, abs=1e-12)
+    assert expected == pytest.approx(1 - cv_ridge_r2_textbook(X, Y, 0.05, 5, True), abs=1e-10)

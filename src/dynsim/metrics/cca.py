@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from scipy import linalg
 
 from dynsim.metrics.base import (
     Metric,
@@ -16,6 +17,18 @@ from dynsim.metrics.base import (
 )
 
 
+#: Default relative singular-value tolerance of the CCA family and the shape metric.
+DEFAULT_RANK_TOL = 1e-6
+_MIN_RANK_TOL = 1e-7  # Gram eigenvalues are accurate to ~1e-13 of the largest: s to ~1e-7
+
+
+def check_rank_tol(rank_tol: float) -> float:
+    rank_tol = float(rank_tol)
+    if not _MIN_RANK_TOL <= rank_tol < 1.0:
+        raise ValueError(f"rank_tol must be in [{_MIN_RANK_TOL:g}, 1), got {rank_tol}")
+    return rank_tol
+
+
 @dataclass(frozen=True)
 class PreparedBasis:
     """Orthonormal basis (n × r) of the column space of a network's centred activity."""
@@ -23,15 +36,39 @@ class PreparedBasis:
     basis: np.ndarray
 
 
-def centred_svd(X: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Left singular vectors and singular values of the column-centred (sample, unit) data."""
+def centred_samples(X: Any) -> np.ndarray:
+    """Column-centred (sample, unit) float64 activity; fails on non-finite or constant data."""
     samples = as_samples(X)
     check_finite(samples)
     samples = samples - samples.mean(axis=0, keepdims=True)
-    u, s, _ = np.linalg.svd(samples, full_matrices=False)
-    if s.size == 0 or s[0] == 0:
+    if not np.any(samples):
         raise PreparationError("activity has zero variance (all units constant)")
-    return u, s
+    return samples
+
+
+def principal_basis(samples: np.ndarray, rank_tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """Left singular vectors U_r (n × r, orthonormal) and singular values s_r (descending) of
+    ``samples``, keeping s > ``rank_tol`` · s_max.
+
+    Computed from the eigendecomposition of the smaller Gram matrix (XᵀX or XXᵀ), which is
+    far cheaper than a thin SVD of a tall matrix; eigenvalues are only accurate to about
+    1e-13 of the largest, which is why ``rank_tol`` must stay ≥ ~1e-6. With XᵀX, U = XV/s is
+    re-orthonormalised by one Cholesky-QR pass.
+    """
+    n, p = samples.shape
+    small_side = samples @ samples.T if n <= p else samples.T @ samples
+    lam, vecs = np.linalg.eigh(small_side)
+    lam, vecs = lam[::-1], vecs[:, ::-1]
+    if not lam.size or lam[0] <= 0:
+        raise PreparationError("activity has zero variance (all units constant)")
+    keep = lam > rank_tol**2 * lam[0]
+    s = np.sqrt(lam[keep])
+    if n <= p:
+        return np.ascontiguousarray(vecs[:, keep]), s
+    u = (samples @ vecs[:, keep]) / s
+    chol = np.linalg.cholesky(u.T @ u)
+    u = linalg.solve_triangular(chol, u.T, lower=True).T
+    return np.ascontiguousarray(u), s
 
 
 def mean_canonical_correlation(a: PreparedBasis, b: PreparedBasis) -> float:
@@ -48,7 +85,8 @@ class CCA(Metric):
     For column-centred X (n × p) and Y (n × q), the canonical correlations
     ρ_1 ≥ … ≥ ρ_m, m = min(rank X, rank Y), are the cosines of the principal angles between
     the column spaces of X and Y: with orthonormal bases Q_X, Q_Y of those spaces (from the
-    SVD of the centred data, keeping singular values above ``rank_tol`` · the largest),
+    eigendecomposition of the centred data's Gram matrix, keeping singular values above
+    ``rank_tol`` · the largest),
 
     .. math::
         \rho_k = \sigma_k(Q_X^\top Q_Y), \qquad
@@ -65,8 +103,10 @@ class CCA(Metric):
     Parameters
     ----------
     score : {"angular", "one_minus"}
-    rank_tol : float in [0, 1)
-        Relative singular-value tolerance for the rank of each network's activity.
+    rank_tol : float in [1e-7, 1)
+        Relative singular-value tolerance for the rank of each network's activity (default
+        1e-6: directions weaker than that are rounding noise, in particular for activity
+        recorded in float32, and CCA would otherwise weigh them like any other direction).
 
     Invariances: any invertible linear map of units (so rotation, isotropic scale and
     permutation too), translation. Symmetric. Networks may have different numbers of units.
@@ -79,19 +119,16 @@ class CCA(Metric):
         {"invertible_linear", "rotation", "isotropic_scale", "translation", "permutation"}
     )
 
-    def __init__(self, score: str = "angular", rank_tol: float = 1e-10) -> None:
+    def __init__(self, score: str = "angular", rank_tol: float = DEFAULT_RANK_TOL) -> None:
         similarity_to_distance(0.0, score)  # validates the name
-        rank_tol = float(rank_tol)
-        if not 0.0 <= rank_tol < 1.0:
-            raise ValueError(f"rank_tol must be in [0, 1), got {rank_tol}")
+        rank_tol = check_rank_tol(rank_tol)
         super().__init__(score=score, rank_tol=rank_tol)
         self.score_rule = score
         self.rank_tol = rank_tol
 
     def prepare(self, X: Any) -> PreparedBasis:
-        u, s = centred_svd(X)
-        rank = int(np.count_nonzero(s > self.rank_tol * s[0]))
-        return PreparedBasis(basis=np.ascontiguousarray(u[:, :rank]))
+        u, _ = principal_basis(centred_samples(X), self.rank_tol)
+        return PreparedBasis(basis=u)
 
     def similarity(self, a: PreparedBasis, b: PreparedBasis) -> float:
         return mean_canonical_correlation(a, b)

@@ -11,6 +11,8 @@ from dynsim.metrics.base import Metric, PreparationError, as_trajectories, check
 
 # Relative singular-value tolerance below which a training direction is dropped.
 _RANK_TOL = 1e-10
+# Above this many units the per-fold test Gram matrices (p × p) are not stored.
+_MAX_GRAM_UNITS = 1024
 
 
 @dataclass(frozen=True)
@@ -18,15 +20,20 @@ class PreparedPredictivity:
     """One network prepared for both roles (predictor and target).
 
     ``samples`` is the (sample, unit) activity, globally centred and reordered so that the
-    samples of fold f are the contiguous block ``bounds[f]:bounds[f + 1]``. Per fold f:
-    ``train_means[f]`` is the mean of the training samples, ``bases[f]`` the right singular
-    vectors V_f (p × r_f) of the centred training data and ``shrink[f]`` 1/(s² + α_eff).
-    ``sst`` is the total sum of squares about the mean (the R² denominator as a target).
+    samples of fold f are the contiguous block ``bounds[f]:bounds[f + 1]`` (its test block).
+    Per fold f: ``train_means[f]`` is the mean x̄_f of the training samples, ``test_sums[f]``
+    the sum of the test samples, ``test_grams[f]`` (X_te − x̄_f)ᵀ(X_te − x̄_f) (None for very
+    wide networks), ``test_ss[f]`` ‖X_te − x̄_f‖²_F, ``bases[f]`` the right singular vectors
+    V_f (p × r_f) of the centred training data and ``shrink[f]`` 1/(s² + α_f). ``sst`` is the
+    total sum of squares about the mean (the R² denominator as a target).
     """
 
     samples: np.ndarray
     bounds: np.ndarray
     train_means: np.ndarray
+    test_sums: np.ndarray
+    test_grams: np.ndarray | None
+    test_ss: np.ndarray
     bases: tuple[np.ndarray, ...]
     shrink: tuple[np.ndarray, ...]
     sst: float
@@ -71,9 +78,9 @@ class LinearPredictivity(Metric):
     least squares (minimum-norm when X_c is rank deficient). Because of the ridge and the
     cross-validation, d(X, X) is small but not exactly 0 unless ``alpha=0``.
 
-    ``prepare`` does the per-network work once: global centring, the fold reordering, and the
-    SVD of every fold's centred training data; a pair then costs a few (n × p)ᵀ(n × q)
-    products.
+    ``prepare`` does the per-network work once: global centring, the fold reordering, the SVD
+    of every fold's centred training data and its test block's Gram matrix; a pair then costs
+    one pass over the samples (the test blocks' X_teᵀY_te) plus p × p × q work per fold.
 
     Parameters
     ----------
@@ -117,65 +124,88 @@ class LinearPredictivity(Metric):
                 f"{self.n_folds}-fold cross-validation over trials needs at least "
                 f"{self.n_folds} trials, got {n_trials}"
             )
-        order = np.argsort(fold_of_trials(n_trials, self.n_folds), kind="stable")
-        counts = np.bincount(fold_of_trials(n_trials, self.n_folds), minlength=self.n_folds)
-        bounds = np.concatenate([[0], np.cumsum(counts)]) * n_time
+        folds = fold_of_trials(n_trials, self.n_folds)
+        order = np.argsort(folds, kind="stable")
+        bounds = np.concatenate([[0], np.cumsum(np.bincount(folds))]) * n_time
         samples = traj[order].reshape(-1, p)
         samples = samples - samples.mean(axis=0, keepdims=True)
         sst = float(np.sum(samples**2))
         if sst == 0:
             raise PreparationError("activity has zero variance (all units constant)")
-        means, bases, shrink = [], [], []
+        keep_grams = p <= _MAX_GRAM_UNITS
+        means, sums, grams, test_ss, bases, shrink = [], [], [], [], [], []
         for f in range(self.n_folds):
-            train = self._train(samples, bounds, f)
+            test = samples[self._test(bounds, f)]
+            train = samples if self.n_folds == 1 else np.delete(samples, self._test(bounds, f), 0)
             mean = train.mean(axis=0)
             _, s, vt = np.linalg.svd(train - mean, full_matrices=False)
             keep = s > _RANK_TOL * s[0] if s.size and s[0] > 0 else np.zeros(s.size, bool)
             if not np.any(keep):
                 raise PreparationError(f"fold {f}: training activity has zero variance")
             alpha = self.alpha * float(np.sum(s**2)) / p if self.relative_alpha else self.alpha
+            test_c = test - mean
             means.append(mean)
+            sums.append(test.sum(axis=0))
+            if keep_grams:
+                grams.append(test_c.T @ test_c)
+            test_ss.append(float(np.sum(test_c**2)))
             bases.append(np.ascontiguousarray(vt[keep].T))
             shrink.append(1.0 / (s[keep] ** 2 + alpha))
         return PreparedPredictivity(
             samples=samples,
             bounds=bounds,
             train_means=np.stack(means),
+            test_sums=np.stack(sums),
+            test_grams=np.stack(grams) if keep_grams else None,
+            test_ss=np.asarray(test_ss),
             bases=tuple(bases),
             shrink=tuple(shrink),
             sst=sst,
             shape=(n_trials, n_time),
         )
 
-    def _train(self, samples: np.ndarray, bounds: np.ndarray, f: int) -> np.ndarray:
-        if self.n_folds == 1:
-            return samples
-        return np.concatenate([samples[: bounds[f]], samples[bounds[f + 1] :]])
+    def _test(self, bounds: np.ndarray, f: int) -> slice:
+        return slice(int(bounds[f]), int(bounds[f + 1]))
 
     def r2(self, a: PreparedPredictivity, b: PreparedPredictivity) -> float:
-        """Cross-validated R² of b's activity predicted from a's."""
+        """Cross-validated R² of b's activity predicted from a's.
+
+        Per fold, with centred test blocks X̃ = X_te − x̄_f, Ỹ = Y_te − ȳ_f and the ridge
+        weights W_f, the test error is ‖Ỹ‖² − 2⟨W_f, X̃ᵀỸ⟩ + ⟨W_f, X̃ᵀX̃ W_f⟩: the only
+        n-sized work per pair is the blocks' cross-products X_teᵀY_te (one pass over the data).
+        """
         if a.shape != b.shape:
             raise ValueError(
                 f"trial × time shapes differ: {a.shape} vs {b.shape} (samples must correspond)"
             )
         x, y = a.samples, b.samples
-        cross = x.T @ y  # Σ over all samples of x yᵀ; training sums are this minus the test block
         n = x.shape[0]
+        blocks = [
+            x[self._test(a.bounds, f)].T @ y[self._test(a.bounds, f)] for f in range(self.n_folds)
+        ]
+        total = sum(blocks)  # Σ over all samples of x yᵀ
         sse = 0.0
-        for f in range(self.n_folds):
-            test = slice(int(a.bounds[f]), int(a.bounds[f + 1]))
-            x_te, y_te = x[test], y[test]
+        for f, block in enumerate(blocks):
             x_mean, y_mean = a.train_means[f], b.train_means[f]
-            if self.n_folds == 1:
-                n_train, train_cross = n, cross
-            else:
-                n_train, train_cross = n - x_te.shape[0], cross - x_te.T @ y_te
-            # X_cᵀY_c of the centred training data, from uncentred sums.
-            centred_cross = train_cross - n_train * np.outer(x_mean, y_mean)
+            x_sum, y_sum = a.test_sums[f], b.test_sums[f]
+            n_test = int(a.bounds[f + 1] - a.bounds[f])
+            n_train, train_cross = (n, total) if self.n_folds == 1 else (n - n_test, total - block)
+            # X_cᵀY_c of the centred training data, and X̃ᵀỸ of the centred test block.
+            train_c = train_cross - n_train * np.outer(x_mean, y_mean)
+            test_c = (
+                block
+                - np.outer(x_mean, y_sum)
+                - np.outer(x_sum, y_mean)
+                + n_test * np.outer(x_mean, y_mean)
+            )
             basis = a.bases[f]
-            weights = basis @ (a.shrink[f][:, None] * (basis.T @ centred_cross))
-            resid = (y_te - y_mean) - (x_te - x_mean) @ weights
-            sse += float(np.sum(resid**2))
+            weights = basis @ (a.shrink[f][:, None] * (basis.T @ train_c))
+            if a.test_grams is not None:
+                fitted = float(np.sum(weights * (a.test_grams[f] @ weights)))
+            else:
+                test = self._test(a.bounds, f)
+                fitted = float(np.sum(((x[test] - x_mean) @ weights) ** 2))
+            sse += b.test_ss[f] - 2.0 * float(np.sum(weights * test_c)) + fitted
         return 1.0 - sse / b.sst
 
     def compare(self, a: PreparedPredictivity, b: PreparedPredictivity) -> float:

@@ -7,7 +7,14 @@ from typing import Any
 import numpy as np
 
 from dynsim.metrics.base import Metric, similarity_to_distance
-from dynsim.metrics.cca import PreparedBasis, centred_svd, mean_canonical_correlation
+from dynsim.metrics.cca import (
+    DEFAULT_RANK_TOL,
+    PreparedBasis,
+    centred_samples,
+    check_rank_tol,
+    mean_canonical_correlation,
+    principal_basis,
+)
 
 DEFAULT_KEEP = 0.99
 
@@ -30,8 +37,8 @@ class SVCCA(Metric):
         Explained-variance fraction to keep when ``n_components`` is None (default 0.99).
         Give at most one of the two.
     score : {"angular", "one_minus"}
-    rank_tol : float
-        Relative singular-value tolerance; components below it are never kept.
+    rank_tol : float in [1e-7, 1)
+        Relative singular-value tolerance (default 1e-6); components below it are never kept.
 
     Invariances: rotation/reflection of units, isotropic scale, translation, permutation of
     units (PCA is not invariant to general invertible maps, so SVCCA is not either).
@@ -48,7 +55,7 @@ class SVCCA(Metric):
         n_components: int | None = None,
         keep: float | None = None,
         score: str = "angular",
-        rank_tol: float = 1e-10,
+        rank_tol: float = DEFAULT_RANK_TOL,
     ) -> None:
         if n_components is not None and keep is not None:
             raise ValueError("give n_components or keep, not both")
@@ -63,29 +70,28 @@ class SVCCA(Metric):
             if not 0.0 < keep <= 1.0:
                 raise ValueError(f"keep must be in (0, 1], got {keep}")
         similarity_to_distance(0.0, score)  # validates the name
-        rank_tol = float(rank_tol)
-        if not 0.0 <= rank_tol < 1.0:
-            raise ValueError(f"rank_tol must be in [0, 1), got {rank_tol}")
+        rank_tol = check_rank_tol(rank_tol)
         super().__init__(n_components=n_components, keep=keep, score=score, rank_tol=rank_tol)
         self.score_rule = score
         self.rank_tol = rank_tol
         self.n_components = n_components
         self.keep = DEFAULT_KEEP if (keep is None and n_components is None) else keep
 
-    def n_kept(self, s: np.ndarray) -> int:
-        """Number of components kept for singular values ``s`` (descending)."""
-        rank = int(np.count_nonzero(s > self.rank_tol * s[0]))
+    def n_kept(self, s: np.ndarray, total_variance: float) -> int:
+        """Number of components kept, given the singular values ``s`` above the rank
+        tolerance (descending) and the total variance ‖X‖_F²."""
         if self.n_components is not None:
-            return min(self.n_components, rank)
-        var = s[:rank] ** 2
-        frac = np.cumsum(var) / var.sum()
+            return min(self.n_components, s.size)
+        frac = np.cumsum(s**2) / total_variance
         # Small slack so that keep = 1 keeps the full rank despite rounding in the cumsum.
         k = int(np.searchsorted(frac, self.keep - 1e-12)) + 1
-        return min(k, rank)
+        return min(k, s.size)
 
     def prepare(self, X: Any) -> PreparedBasis:
-        u, s = centred_svd(X)
-        return PreparedBasis(basis=np.ascontiguousarray(u[:, : self.n_kept(s)]))
+        samples = centred_samples(X)
+        u, s = principal_basis(samples, self.rank_tol)
+        k = self.n_kept(s, float(np.sum(samples**2)))
+        return PreparedBasis(basis=np.ascontiguousarray(u[:, :k]))
 
     def similarity(self, a: PreparedBasis, b: PreparedBasis) -> float:
         return mean_canonical_correlation(a, b)

@@ -1,0 +1,150 @@
+"""Zarr stores (round trip, atomicity, errors naming the file) and the pairwise engine."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from conftest import random_orthogonal
+from dynsim import metrics
+from dynsim.metrics.procrustes import Procrustes
+from dynsim.pairwise import Selection, compute
+from dynsim.store import StoreError, atomic_write_zarr, network_dataset, open_network
+from dynsim.training import NetworkSpec, TrainingConfig, record_activity, train
+
+
+@pytest.fixture(scope="module")
+def recorded():
+    spec = NetworkSpec(task="pdm_delay", arch="gru", seed=3, hidden_size=6,
+                       training=TrainingConfig(max_steps=10, checkpoints=(0.0, 0.5, 1.0)))
+    result = train(spec)
+    recording = record_activity(result, n_repeats=1)
+    info = {"task": spec.task, "arch": spec.arch, "seed": spec.seed, "regime": spec.regime,
+            "status": result.status}
+    return recording, network_dataset(recording, info)
+
+
+def test_network_store_round_trip(tmp_path, recorded):
+    recording, dataset = recorded
+    path = atomic_write_zarr(dataset, tmp_path / "net.zarr")
+    reopened = open_network(path)
+    assert reopened["hidden"].dims == ("checkpoint", "trial", "time", "unit")
+    np.testing.assert_array_equal(reopened["hidden"].values, recording["hidden"])
+    assert reopened["hidden"].encoding["chunks"][0] == 1  # one checkpoint = one chunk
+    assert list(np.unique(reopened["epoch"].values)) == sorted(
+        ["fixation", "stimulus", "delay", "decision"])
+    assert reopened["rule"].values[0] == "pdm_delay"
+    assert reopened.attrs["task"] == "pdm_delay" and reopened.attrs["seed"] == 3
+    assert list(reopened["progress"].values) == [0.0, 0.5, 1.0]
+    assert not list(tmp_path.glob(".*tmp*"))  # no temporary left behind
+
+
+def test_interrupted_write_leaves_no_store(tmp_path, recorded, monkeypatch):
+    _, dataset = recorded
+
+    def crash(self, *args, **kwargs):
+        raise KeyboardInterrupt  # the job is killed in the middle of writing
+
+    monkeypatch.setattr(xr.Dataset, "to_zarr", crash)
+    with pytest.raises(KeyboardInterrupt):
+        atomic_write_zarr(dataset, tmp_path / "net.zarr")
+    assert not (tmp_path / "net.zarr").exists()
+
+
+def test_missing_and_corrupt_stores_name_the_file(tmp_path):
+    with pytest.raises(StoreError, match="nowhere.zarr"):
+        open_network(tmp_path / "nowhere.zarr")
+    broken = tmp_path / "broken.zarr"
+    broken.mkdir()
+    (broken / "zarr.json").write_text("{not json")
+    with pytest.raises(StoreError, match="broken.zarr"):
+        open_network(broken)
+
+
+def test_selection_by_checkpoint_and_epoch(tmp_path, recorded):
+    _, dataset = recorded
+    path = atomic_write_zarr(dataset, tmp_path / "net.zarr")
+    ds = open_network(path)
+    delay = Selection(checkpoint=0.5, epoch="delay").apply(ds)
+    assert set(ds["epoch"].values[np.isin(ds["time"], delay["time"])]) == {"delay"}
+    np.testing.assert_array_equal(delay.values, ds["hidden"].isel(checkpoint=1).sel(
+        time=ds["epoch"] == "delay").values)
+    with pytest.raises(ValueError, match="no time step"):
+        Selection(epoch="nonsense").apply(ds)
+
+
+def networks(rng, n=5):
+    base = rng.normal(size=(4, 12, 6))
+    data = {f"net{k}": rng.normal(size=(4, 12, 6)) for k in range(n)}
+    data["rotated"] = base @ random_orthogonal(6, rng)
+    data["base"] = base
+    return data
+
+
+def test_nan_network_gives_nan_row_with_reason_rest_complete(rng):
+    data = networks(rng)
+    data["broken"] = np.full((4, 12, 6), np.nan)
+    ds = compute("procrustes", data, progress=False, batch_size=4)
+    row = ds["distance"].sel(model_a="broken").drop_sel(model_b="broken")
+    assert row.isnull().all()
+    assert all("non-finite" in str(s) for s in ds["status"].sel(model_a="broken").drop_sel(model_b="broken").values)
+    rest = ds["distance"].drop_sel(model_a="broken", model_b="broken")
+    assert np.isfinite(rest.values).all()
+    assert float(ds["distance"].sel(model_a="base", model_b="rotated")) < 1e-7
+    assert ds.attrs["direction"].startswith("distance")
+
+
+def test_ray_backend_matches_in_process(rng):
+    data = networks(rng)
+    local = compute("cka", data, progress=False)
+    distributed = compute("cka", data, backend="ray", batch_size=3, num_cpus=2, progress=False)
+    assert distributed.attrs["backend"] == "ray"
+    np.testing.assert_allclose(distributed["distance"].values, local["distance"].values, atol=1e-12)
+
+
+def test_two_sets_give_rectangular_matrix(rng):
+    data = networks(rng)
+    other = {"x": rng.normal(size=(4, 12, 3)), "base_again": data["base"]}
+    ds = compute("procrustes", data, other, progress=False)
+    assert ds["distance"].shape == (len(data), 2)
+    assert float(ds["distance"].sel(model_a="base", model_b="base_again")) < 1e-7
+
+
+class CountingProcrustes(Procrustes):
+    """Procrustes that counts batches and can be made to die after some of them."""
+
+    batches = 0
+    die_after: int | None = None
+
+    def compare_batch(self, prepared_a, prepared_b, pairs):
+        if self.die_after is not None and CountingProcrustes.batches >= self.die_after:
+            raise KeyboardInterrupt  # the job is killed
+        CountingProcrustes.batches += 1
+        return super().compare_batch(prepared_a, prepared_b, pairs)
+
+
+def test_killed_compare_resumes_only_missing_batches(rng, tmp_path):
+    data = networks(rng, n=8)  # 10 networks → 45 pairs → 9 batches of 5
+    partial = tmp_path / "partial"
+    dying = CountingProcrustes()
+    dying.die_after = 4
+    CountingProcrustes.batches = 0
+    with pytest.raises(KeyboardInterrupt):
+        compute(dying, data, batch_size=5, partial_dir=partial, progress=False,
+                backend="inprocess")
+    assert len(list(partial.glob("batch*.npz"))) == 4
+
+    CountingProcrustes.batches = 0
+    resumed = compute(CountingProcrustes(), data, batch_size=5, partial_dir=partial,
+                      progress=False, backend="inprocess")
+    assert CountingProcrustes.batches == 9 - 4
+    fresh = compute("procrustes", data, batch_size=5, progress=False)
+    np.testing.assert_allclose(resumed["distance"].values, fresh["distance"].values, atol=1e-12)
+
+
+def test_partial_results_of_another_plan_are_discarded(rng, tmp_path):
+    data = networks(rng)
+    partial = tmp_path / "partial"
+    compute("procrustes", data, batch_size=4, partial_dir=partial, progress=False)
+    ds = compute("cka", data, batch_size=4, partial_dir=partial, progress=False)
+    np.testing.assert_allclose(
+        ds["distance"].values, metrics.pairwise(data, "cka").values, atol=1e-6)

@@ -1,0 +1,111 @@
+"""Task structure, responders, training to criterion, determinism, checkpoints."""
+
+import numpy as np
+import pytest
+import torch
+
+from dynsim import models, tasks
+from dynsim.training import NetworkSpec, TrainingConfig, record_activity, select_checkpoints, train
+
+
+@pytest.mark.parametrize("name", tasks.available())
+def test_trial_structure(name):
+    task = tasks.get(name)
+    batch = task.generate(64, mode="train", generator=torch.Generator().manual_seed(0))
+    assert batch.inputs.shape[:2] == batch.targets.shape == batch.mask.shape
+    order = ["fixation", "stimulus", *(["delay"] if "delay" in name else []), "decision"]
+    assert list(batch.epochs) == order
+    for first, second in zip(order, order[1:], strict=False):  # epochs abut, in order
+        np.testing.assert_array_equal(batch.epochs[first][1], batch.epochs[second][0])
+    fixation_cue = batch.inputs[..., 0].numpy()
+    labels = batch.epoch_labels()
+    assert np.all(fixation_cue[labels == "decision"] == 0)
+    assert np.all(fixation_cue[np.isin(labels, order[:-1])] == 1)
+    evidence = batch.inputs[..., 1:3].numpy()
+    assert np.all(evidence[labels != "stimulus"] == 0)
+    # Targets: fixate before the decision epoch, the correct side during it.
+    targets = batch.targets.numpy()
+    assert np.all(targets[np.isin(labels, order[:-1])] == 0)
+    correct = batch.conditions["correct_choice"]
+    assert np.all((targets == correct[:, None])[labels == "decision"])
+    # The mask covers each trial and nothing after it (padding to the longest trial).
+    np.testing.assert_array_equal(batch.mask.numpy().sum(1), batch.epochs["decision"][1])
+    # Anti variants answer the side opposite to the stronger evidence.
+    direction = batch.conditions["direction"]
+    stronger = np.where(direction > 0, 1, 2)
+    expected = 3 - stronger if name.startswith("anti") else stronger
+    np.testing.assert_array_equal(correct, expected)
+
+
+@pytest.mark.parametrize("name", tasks.available())
+def test_perfect_and_constant_responders(name):
+    task = tasks.get(name)
+    batch = task.test_batch(n_repeats=8)
+    perfect = torch.nn.functional.one_hot(batch.targets, 3).float()
+    assert task.accuracy(perfect, batch) == 1.0
+    constant = torch.zeros(batch.n_trials, batch.n_steps, 3)
+    constant[..., 1] = 1.0  # always answers choice 1
+    assert task.accuracy(constant, batch) == pytest.approx(0.5)
+
+
+def test_test_mode_has_fixed_timing_and_full_condition_grid():
+    task = tasks.get("pdm_delay", test_timing={"delay": 600})
+    batch = task.test_batch(n_repeats=2)
+    for start, stop in batch.epochs.values():
+        assert len(set(start)) == 1 and len(set(stop)) == 1
+    assert batch.epochs["delay"][1][0] - batch.epochs["delay"][0][0] == 600 / 20
+    grid = set(zip(batch.conditions["coherence"], batch.conditions["direction"], strict=True))
+    assert len(grid) == 2 * len(task.coherences)
+
+
+def test_unknown_names_are_reported():
+    with pytest.raises(ValueError, match="unknown task 'nope'"):
+        tasks.get("nope")
+    with pytest.raises(ValueError, match="unknown architecture 'nope'"):
+        models.build("nope", 3, 4, 2)
+
+
+@pytest.mark.parametrize("arch", models.available())
+def test_models_return_hidden_trajectory(arch):
+    model = models.build(arch, n_input=7, n_hidden=12, n_output=3, dt=20, tau=100)
+    outputs, hidden = model(torch.randn(5, 9, 7))
+    assert outputs.shape == (5, 9, 3) and hidden.shape == (5, 9, 12)
+
+
+def small_spec(arch="leaky_rnn", seed=0, **training):
+    cfg = {"max_steps": 400, "eval_every": 20, "snapshot_every": 5, **training}
+    return NetworkSpec(task="pdm", arch=arch, seed=seed, hidden_size=24,
+                       training=TrainingConfig(**cfg))
+
+
+@pytest.mark.parametrize("arch", models.available())
+def test_training_reaches_criterion(arch):
+    result = train(small_spec(arch))
+    assert result.status == "converged"
+    assert result.eval_accuracy[-1] >= 0.9
+    steps = [s for s, _ in select_checkpoints(result)]
+    assert steps[0] == 0 and steps[-1] == result.final_step and steps == sorted(steps)
+
+
+def test_same_seed_gives_bitwise_identical_activity():
+    spec = small_spec(max_steps=30)
+    first = record_activity(train(spec), n_repeats=1)
+    second = record_activity(train(spec), n_repeats=1)
+    np.testing.assert_array_equal(first["hidden"], second["hidden"])
+    other = record_activity(train(small_spec(seed=1, max_steps=30)), n_repeats=1)
+    assert not np.array_equal(first["hidden"], other["hidden"])
+
+
+def test_divergence_is_recorded_not_raised():
+    # A recurrent gain of 1e20 overflows the ReLU network's state within a few steps.
+    spec = NetworkSpec(task="pdm", arch="leaky_rnn", seed=0, hidden_size=8,
+                       model_params={"init_gain": 1e20}, training=TrainingConfig(max_steps=50))
+    result = train(spec)
+    assert result.status == "diverged"
+    assert np.isnan(result.loss[-1]) and result.final_step == 0
+
+
+def test_spec_round_trip():
+    spec = small_spec()
+    assert NetworkSpec.from_dict(spec.to_dict()) == spec
+    assert spec.config_hash() == NetworkSpec.from_dict(spec.to_dict()).config_hash()
