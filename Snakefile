@@ -2,12 +2,14 @@
 # Run: snakemake --cores 2            (default config.yaml)
 #      snakemake --cores 2 --configfile my.yaml
 # All logic lives in the dynsim package; these rules only wire files together.
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
 
 
-configfile: "config.yaml"
+configfile: os.path.join(workflow.basedir, "config.yaml")
 
 
 include: "workflow/rules/common.smk"

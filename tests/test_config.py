@@ -23,7 +23,9 @@ def test_default_config_is_valid_and_fans_out(config):
     assert len(specs) == len(config["tasks"]) * len(config["architectures"]) * len(config["seeds"])
     assert {s.key for s in specs} == {
         f"{t}/{a}/master/seed{s}"
-        for t in config["tasks"] for a in config["architectures"] for s in config["seeds"]
+        for t in config["tasks"]
+        for a in config["architectures"]
+        for s in config["seeds"]
     }
 
 

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from conftest import random_orthogonal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import dynsim.metrics as dm
-from conftest import random_orthogonal
 
 
 def textbook_procrustes_angle(X, Y):
@@ -47,7 +47,9 @@ def test_cka_matches_closed_form(rng):
     Y = np.tanh(X @ rng.normal(size=(6, 8))) + 0.3 * rng.normal(size=(5, 12, 8))
     expected = textbook_linear_cka(X.reshape(-1, 6), Y.reshape(-1, 8))
     metric = dm.get("cka")
-    assert metric.similarity(metric.prepare(X), metric.prepare(Y)) == pytest.approx(expected, abs=1e-10)
+    assert metric.similarity(metric.prepare(X), metric.prepare(Y)) == pytest.approx(
+        expected, abs=1e-10
+    )
     assert metric.score(X, Y) == pytest.approx(np.arccos(expected), abs=1e-10)
     assert dm.get("cka", score="one_minus").score(X, Y) == pytest.approx(1 - expected, abs=1e-10)
 
@@ -88,7 +90,9 @@ def test_dataarray_dims_are_read_by_name(rng):
     named = xr.DataArray(X.transpose(2, 0, 1), dims=("unit", "trial", "time"))
     assert dm.get("procrustes").score(named, X) < 1e-7
     with pytest.raises(ValueError, match="checkpoint"):
-        dm.get("procrustes").prepare(xr.DataArray(X[None], dims=("checkpoint", "trial", "time", "unit")))
+        dm.get("procrustes").prepare(
+            xr.DataArray(X[None], dims=("checkpoint", "trial", "time", "unit"))
+        )
 
 
 def test_unknown_metric_and_bad_params():
@@ -106,5 +110,6 @@ def test_pairwise_matrix_labels_and_values(rng):
     assert list(matrix.model_a.values) == ["a", "b", "c"]
     assert matrix.sel(model_a="a", model_b="b") < 1e-7
     assert matrix.sel(model_a="a", model_b="c") == pytest.approx(
-        dm.get("procrustes").score(data["a"], data["c"]))
+        dm.get("procrustes").score(data["a"], data["c"])
+    )
     np.testing.assert_allclose(matrix.values, matrix.values.T)

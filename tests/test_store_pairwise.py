@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import xarray as xr
-
 from conftest import random_orthogonal
+
 from dynsim import metrics
 from dynsim.metrics.procrustes import Procrustes
 from dynsim.pairwise import Selection, compute
@@ -14,12 +14,22 @@ from dynsim.training import NetworkSpec, TrainingConfig, record_activity, train
 
 @pytest.fixture(scope="module")
 def recorded():
-    spec = NetworkSpec(task="pdm_delay", arch="gru", seed=3, hidden_size=6,
-                       training=TrainingConfig(max_steps=10, checkpoints=(0.0, 0.5, 1.0)))
+    spec = NetworkSpec(
+        task="pdm_delay",
+        arch="gru",
+        seed=3,
+        hidden_size=6,
+        training=TrainingConfig(max_steps=10, checkpoints=(0.0, 0.5, 1.0)),
+    )
     result = train(spec)
     recording = record_activity(result, n_repeats=1)
-    info = {"task": spec.task, "arch": spec.arch, "seed": spec.seed, "regime": spec.regime,
-            "status": result.status}
+    info = {
+        "task": spec.task,
+        "arch": spec.arch,
+        "seed": spec.seed,
+        "regime": spec.regime,
+        "status": result.status,
+    }
     return recording, network_dataset(recording, info)
 
 
@@ -31,7 +41,8 @@ def test_network_store_round_trip(tmp_path, recorded):
     np.testing.assert_array_equal(reopened["hidden"].values, recording["hidden"])
     assert reopened["hidden"].encoding["chunks"][0] == 1  # one checkpoint = one chunk
     assert list(np.unique(reopened["epoch"].values)) == sorted(
-        ["fixation", "stimulus", "delay", "decision"])
+        ["fixation", "stimulus", "delay", "decision"]
+    )
     assert reopened["rule"].values[0] == "pdm_delay"
     assert reopened.attrs["task"] == "pdm_delay" and reopened.attrs["seed"] == 3
     assert list(reopened["progress"].values) == [0.0, 0.5, 1.0]
@@ -66,8 +77,9 @@ def test_selection_by_checkpoint_and_epoch(tmp_path, recorded):
     ds = open_network(path)
     delay = Selection(checkpoint=0.5, epoch="delay").apply(ds)
     assert set(ds["epoch"].values[np.isin(ds["time"], delay["time"])]) == {"delay"}
-    np.testing.assert_array_equal(delay.values, ds["hidden"].isel(checkpoint=1).sel(
-        time=ds["epoch"] == "delay").values)
+    np.testing.assert_array_equal(
+        delay.values, ds["hidden"].isel(checkpoint=1).sel(time=ds["epoch"] == "delay").values
+    )
     with pytest.raises(ValueError, match="no time step"):
         Selection(epoch="nonsense").apply(ds)
 
@@ -86,7 +98,10 @@ def test_nan_network_gives_nan_row_with_reason_rest_complete(rng):
     ds = compute("procrustes", data, progress=False, batch_size=4)
     row = ds["distance"].sel(model_a="broken").drop_sel(model_b="broken")
     assert row.isnull().all()
-    assert all("non-finite" in str(s) for s in ds["status"].sel(model_a="broken").drop_sel(model_b="broken").values)
+    assert all(
+        "non-finite" in str(s)
+        for s in ds["status"].sel(model_a="broken").drop_sel(model_b="broken").values
+    )
     rest = ds["distance"].drop_sel(model_a="broken", model_b="broken")
     assert np.isfinite(rest.values).all()
     assert float(ds["distance"].sel(model_a="base", model_b="rotated")) < 1e-7
@@ -129,13 +144,18 @@ def test_killed_compare_resumes_only_missing_batches(rng, tmp_path):
     dying.die_after = 4
     CountingProcrustes.batches = 0
     with pytest.raises(KeyboardInterrupt):
-        compute(dying, data, batch_size=5, partial_dir=partial, progress=False,
-                backend="inprocess")
+        compute(dying, data, batch_size=5, partial_dir=partial, progress=False, backend="inprocess")
     assert len(list(partial.glob("batch*.npz"))) == 4
 
     CountingProcrustes.batches = 0
-    resumed = compute(CountingProcrustes(), data, batch_size=5, partial_dir=partial,
-                      progress=False, backend="inprocess")
+    resumed = compute(
+        CountingProcrustes(),
+        data,
+        batch_size=5,
+        partial_dir=partial,
+        progress=False,
+        backend="inprocess",
+    )
     assert CountingProcrustes.batches == 9 - 4
     fresh = compute("procrustes", data, batch_size=5, progress=False)
     np.testing.assert_allclose(resumed["distance"].values, fresh["distance"].values, atol=1e-12)
@@ -147,4 +167,5 @@ def test_partial_results_of_another_plan_are_discarded(rng, tmp_path):
     compute("procrustes", data, batch_size=4, partial_dir=partial, progress=False)
     ds = compute("cka", data, batch_size=4, partial_dir=partial, progress=False)
     np.testing.assert_allclose(
-        ds["distance"].values, metrics.pairwise(data, "cka").values, atol=1e-6)
+        ds["distance"].values, metrics.pairwise(data, "cka").values, atol=1e-6
+    )

@@ -74,8 +74,9 @@ def test_models_return_hidden_trajectory(arch):
 
 def small_spec(arch="leaky_rnn", seed=0, **training):
     cfg = {"max_steps": 400, "eval_every": 20, "snapshot_every": 5, **training}
-    return NetworkSpec(task="pdm", arch=arch, seed=seed, hidden_size=24,
-                       training=TrainingConfig(**cfg))
+    return NetworkSpec(
+        task="pdm", arch=arch, seed=seed, hidden_size=24, training=TrainingConfig(**cfg)
+    )
 
 
 @pytest.mark.parametrize("arch", models.available())
@@ -98,8 +99,14 @@ def test_same_seed_gives_bitwise_identical_activity():
 
 def test_divergence_is_recorded_not_raised():
     # A recurrent gain of 1e20 overflows the ReLU network's state within a few steps.
-    spec = NetworkSpec(task="pdm", arch="leaky_rnn", seed=0, hidden_size=8,
-                       model_params={"init_gain": 1e20}, training=TrainingConfig(max_steps=50))
+    spec = NetworkSpec(
+        task="pdm",
+        arch="leaky_rnn",
+        seed=0,
+        hidden_size=8,
+        model_params={"init_gain": 1e20},
+        training=TrainingConfig(max_steps=50),
+    )
     result = train(spec)
     assert result.status == "diverged"
     assert np.isnan(result.loss[-1]) and result.final_step == 0

@@ -27,8 +27,10 @@ def experiment_summary(
             f"| {accuracy:.3f} |"
         )
     lines += ["", "## Distances (0 = identical)", ""]
-    lines += ["| metric | mean, same task | mean, different task | pairs without value |",
-              "|---|---|---|---|"]
+    lines += [
+        "| metric | mean, same task | mean, different task | pairs without value |",
+        "|---|---|---|---|",
+    ]
     for metric, ds in open_matrices(matrix_paths).items():
         distance = ds["distance"].values
         off_diag = ~np.eye(*distance.shape, dtype=bool)

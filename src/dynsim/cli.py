@@ -47,6 +47,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--threads", type=int, default=1, help="CPU threads for this job")
     p.add_argument("--ray-address", default=None, help="existing Ray cluster (else private)")
     p.add_argument("--object-store-mb", type=int, default=256)
+    p.add_argument(
+        "--ray",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="run training as a Ray task: always; never; or auto = when a cluster "
+        "is named or this machine has a GPU (a private Ray instance costs more "
+        "than training a small network on a CPU)",
+    )
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("record", help="record test-set activity at every checkpoint → Zarr")
@@ -66,22 +74,43 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("paths", nargs="+", type=Path, help="activity files (see 'inputs' below)")
     p.add_argument("--metric", required=True, help="metric name (`dynsim metrics` lists them)")
-    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
-                   help="metric parameter (repeatable); values are parsed as JSON when possible")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="metric parameter (repeatable); values are parsed as JSON when possible",
+    )
     p.add_argument("--params-json", default=None, help="all metric parameters as one JSON object")
-    p.add_argument("-o", "--out", type=Path, default=None,
-                   help="output .zarr or .nc (default: print the matrix)")
-    p.add_argument("--checkpoint", default="final",
-                   help="'final', a checkpoint index, or a progress fraction like 0.5")
-    p.add_argument("--epoch", action="append", default=None,
-                   help="keep only time steps of this epoch (repeatable)")
+    p.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        default=None,
+        help="output .zarr or .nc (default: print the matrix)",
+    )
+    p.add_argument(
+        "--checkpoint",
+        default="final",
+        help="'final', a checkpoint index, or a progress fraction like 0.5",
+    )
+    p.add_argument(
+        "--epoch",
+        action="append",
+        default=None,
+        help="keep only time steps of this epoch (repeatable)",
+    )
     p.add_argument("--var", default="hidden", help="variable holding activity (Zarr/NetCDF)")
     p.add_argument("--dims", default="trial,time,unit", help="axis order of .npy inputs")
     p.add_argument("--backend", choices=["auto", "inprocess", "ray"], default="auto")
     p.add_argument("--batch-size", type=int, default=512)
     p.add_argument("--threads", type=int, default=None, help="CPUs for Ray (default: all)")
-    p.add_argument("--partial-dir", type=Path, default=None,
-                   help="keep finished batches here so a killed run resumes")
+    p.add_argument(
+        "--partial-dir",
+        type=Path,
+        default=None,
+        help="keep finished batches here so a killed run resumes",
+    )
     p.add_argument("--ray-address", default=None)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=_cmd_compare)
@@ -127,13 +156,22 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from dynsim.training import NetworkSpec
 
     spec = NetworkSpec.from_dict(json.loads(args.spec))
-    with ray_session(args.threads, args.ray_address, args.object_store_mb) as ray:
-        remote = ray.remote(_train_remote).options(**task_options(args.threads))
-        result = ray.get(remote.remote(spec.to_dict(), args.threads))
+    address = args.ray_address or os.environ.get("RAY_ADDRESS")
+    use_ray = args.ray == "always" or (
+        args.ray == "auto" and (bool(address) or torch.cuda.is_available())
+    )
+    if use_ray:
+        with ray_session(args.threads, address, args.object_store_mb) as ray:
+            remote = ray.remote(_train_remote).options(**task_options(args.threads))
+            result = ray.get(remote.remote(spec.to_dict(), args.threads))
+    else:
+        result = _train_remote(spec.to_dict(), args.threads)
     _atomic_torch_save(result, args.out)
-    print(f"{spec.key}: {result['status']} after {result['final_step']} steps "
-          f"({result['seconds']:.1f} s); accuracy {result['eval_accuracy'][-1:]}")
-    del torch
+    print(
+        f"{spec.key}: {result['status']} after {result['final_step']} steps "
+        f"({result['seconds']:.1f} s{', on Ray' if use_ray else ''}); "
+        f"accuracy {result['eval_accuracy'][-1:]}"
+    )
     return 0
 
 
@@ -172,16 +210,23 @@ def _cmd_record(args: argparse.Namespace) -> int:
     recording = record_activity(result, n_repeats=args.n_repeats, seed=args.seed)
     spec = result.spec
     info = {
-        "task": spec.task, "arch": spec.arch, "seed": spec.seed, "regime": spec.regime,
-        "status": result.status, "final_step": result.final_step,
-        "config_hash": spec.config_hash(), "spec": json.dumps(spec.to_dict(), sort_keys=True),
+        "task": spec.task,
+        "arch": spec.arch,
+        "seed": spec.seed,
+        "regime": spec.regime,
+        "status": result.status,
+        "final_step": result.final_step,
+        "config_hash": spec.config_hash(),
+        "spec": json.dumps(spec.to_dict(), sort_keys=True),
         "train_seconds": result.seconds,
     }
     dataset = network_dataset(recording, info)
     dataset["loss_curve"] = (("train_step",), np.asarray(result.loss, dtype=np.float64))
     dataset["eval_accuracy"] = (("eval_step",), np.asarray(result.eval_accuracy))
-    dataset = dataset.assign_coords(eval_step=np.asarray(result.eval_steps, dtype=np.int64),
-                                    train_step=np.arange(1, len(result.loss) + 1))
+    dataset = dataset.assign_coords(
+        eval_step=np.asarray(result.eval_steps, dtype=np.int64),
+        train_step=np.arange(1, len(result.loss) + 1),
+    )
     atomic_write_zarr(dataset, args.out)
     print(f"{spec.key}: {dataset['hidden'].shape} → {args.out}")
     return 0
@@ -230,11 +275,14 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from dynsim.store import atomic_write_zarr
 
     params = _parse_params(args.param, args.params_json)
-    selection = Selection(checkpoint=_checkpoint_arg(args.checkpoint),
-                          epoch=tuple(args.epoch) if args.epoch else None)
+    selection = Selection(
+        checkpoint=_checkpoint_arg(args.checkpoint), epoch=tuple(args.epoch) if args.epoch else None
+    )
     sources: list[Any] = []
     for path in args.paths:
-        is_network = path.suffix == ".zarr" and (path / "zarr.json").exists() and args.var == "hidden"
+        is_network = (
+            path.suffix == ".zarr" and (path / "zarr.json").exists() and args.var == "hidden"
+        )
         if is_network and _is_dynsim_store(path):
             sources.append(path)
         else:
@@ -243,9 +291,16 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 activity = activity.isel(checkpoint=-1)
             sources.append(activity)
     result = compute(
-        args.metric, sources, selection=selection, metric_params=params, backend=args.backend,
-        batch_size=args.batch_size, partial_dir=args.partial_dir, num_cpus=args.threads,
-        ray_address=args.ray_address, progress=not args.no_progress,
+        args.metric,
+        sources,
+        selection=selection,
+        metric_params=params,
+        backend=args.backend,
+        batch_size=args.batch_size,
+        partial_dir=args.partial_dir,
+        num_cpus=args.threads,
+        ray_address=args.ray_address,
+        progress=not args.no_progress,
     )
     if args.out is None:
         print(result["distance"].to_pandas().to_string())
@@ -258,8 +313,10 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if args.partial_dir is not None:
         shutil.rmtree(args.partial_dir, ignore_errors=True)  # the matrix is complete now
     n_bad = int((result["status"].values != "").sum())
-    print(f"{args.metric}: {result.sizes['model_a']}×{result.sizes['model_b']} → {args.out}"
-          + (f" ({n_bad} entries without a value; see 'status')" if n_bad else ""))
+    print(
+        f"{args.metric}: {result.sizes['model_a']}×{result.sizes['model_b']} → {args.out}"
+        + (f" ({n_bad} entries without a value; see 'status')" if n_bad else "")
+    )
     return 0
 
 
@@ -296,8 +353,10 @@ def _cmd_check_config(args: argparse.Namespace) -> int:
 
     config = validate(yaml.safe_load(args.config.read_text()))
     specs = network_specs(config)
-    print(f"{args.config}: valid; {len(specs)} networks, metrics: "
-          f"{', '.join(config['compare']['metrics'])}")
+    print(
+        f"{args.config}: valid; {len(specs)} networks, metrics: "
+        f"{', '.join(config['compare']['metrics'])}"
+    )
     for spec in specs:
         print(f"  {spec.key}")
     return 0
@@ -315,7 +374,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
         from dynsim import tasks
 
         for name in tasks.available():
-            doc = (tasks.TASKS[name].__doc__ or tasks.TASKS[name].__mro__[1].__doc__ or "")
+            doc = tasks.TASKS[name].__doc__ or tasks.TASKS[name].__mro__[1].__doc__ or ""
             print(f"{name:22s} {doc.strip().splitlines()[0] if doc.strip() else ''}")
     return 0
 

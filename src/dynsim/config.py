@@ -30,14 +30,20 @@ def schema() -> dict[str, Any]:
 
 def validate(config: dict[str, Any]) -> dict[str, Any]:
     """Validate ``config`` against the schema, fill defaults and check registry names."""
-    errors = sorted(_DefaultFillingValidator(schema()).iter_errors(config), key=lambda e: list(e.path))
+    errors = sorted(
+        _DefaultFillingValidator(schema()).iter_errors(config), key=lambda e: list(e.path)
+    )
     if errors:
         lines = [f"config key '{_path(e)}': {e.message}" for e in errors]
         raise ConfigError("invalid config:\n  " + "\n  ".join(lines))
     checks = [
         ("tasks", config.get("tasks", []), tasks.available()),
         ("architectures", config.get("architectures", []), models.available()),
-        ("compare.metrics", list(config.get("compare", {}).get("metrics", {})), metrics.available()),
+        (
+            "compare.metrics",
+            list(config.get("compare", {}).get("metrics", {})),
+            metrics.available(),
+        ),
     ]
     for key, names, known in checks:
         unknown = [n for n in names if n not in known]

@@ -48,9 +48,7 @@ class RecurrentNetwork(nn.Module):
         self, inputs: torch.Tensor, hidden0: torch.Tensor | None = None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         n_trials, n_steps, _ = inputs.shape
-        hidden = (
-            inputs.new_zeros(n_trials, self.n_hidden) if hidden0 is None else hidden0
-        )
+        hidden = inputs.new_zeros(n_trials, self.n_hidden) if hidden0 is None else hidden0
         trajectory = []
         for t in range(n_steps):
             hidden = self.step(inputs[:, t], hidden)
@@ -143,5 +141,7 @@ def build(arch: str, n_input: int, n_hidden: int, n_output: int, **params: Any) 
     try:
         cls = ARCHITECTURES[arch]
     except KeyError:
-        raise ValueError(f"unknown architecture {arch!r}; available: {', '.join(available())}") from None
+        raise ValueError(
+            f"unknown architecture {arch!r}; available: {', '.join(available())}"
+        ) from None
     return cls(n_input, n_hidden, n_output, **params)

@@ -54,7 +54,9 @@ class Selection:
         elif isinstance(self.checkpoint, int):
             hidden = hidden.isel(checkpoint=self.checkpoint)
         else:
-            raise ValueError(f"checkpoint must be 'final', an int or a float; got {self.checkpoint!r}")
+            raise ValueError(
+                f"checkpoint must be 'final', an int or a float; got {self.checkpoint!r}"
+            )
         if self.epoch is not None:
             wanted = [self.epoch] if isinstance(self.epoch, str) else list(self.epoch)
             keep = np.isin(dataset["epoch"].values, wanted)
@@ -152,7 +154,9 @@ def compute(
     prep_b, reas_b = (prep_a, reas_a) if nets_b is None else (prepared[n_a:], reasons[n_a:])
 
     pairs = plan_pairs(n_a, None if nets_b is None else len(nets_b), metric_obj.symmetric)
-    batches = [np.arange(s, min(s + batch_size, len(pairs))) for s in range(0, len(pairs), batch_size)]
+    batches = [
+        np.arange(s, min(s + batch_size, len(pairs))) for s in range(0, len(pairs), batch_size)
+    ]
     values = np.full(len(pairs), np.nan)
     pair_reasons = [OK] * len(pairs)
     store = _PartialStore(partial_dir, metric_obj, all_nets, len(pairs), batch_size)
@@ -173,8 +177,13 @@ def compute(
             pair_reasons[pos] = r
         store.save(k, *result)
 
-    bar = tqdm(total=len(pairs), initial=len(pairs) - sum(len(batches[k]) for k in todo),
-               desc=f"compare {metric_obj.name}", unit="pair", disable=not progress)
+    bar = tqdm(
+        total=len(pairs),
+        initial=len(pairs) - sum(len(batches[k]) for k in todo),
+        desc=f"compare {metric_obj.name}",
+        unit="pair",
+        disable=not progress,
+    )
     address = ray_address or os.environ.get("RAY_ADDRESS")
     use_ray = backend == "ray" or (backend == "auto" and bool(address))
     if todo and not use_ray:
@@ -188,22 +197,55 @@ def compute(
         cpus = num_cpus or os.cpu_count() or 1
         use_ray = backend == "auto" and cpus > 1 and remaining > ray_threshold_s
     if todo and use_ray:
-        _run_on_ray(metric_obj, prep_a, prep_b, reas_a, reas_b, pairs, batches, todo, record,
-                    bar, num_cpus=num_cpus, address=address)
+        _run_on_ray(
+            metric_obj,
+            prep_a,
+            prep_b,
+            reas_a,
+            reas_b,
+            pairs,
+            batches,
+            todo,
+            record,
+            bar,
+            num_cpus=num_cpus,
+            address=address,
+        )
     else:
         for k in todo:
             record(k, compare_pairs(metric_obj, prep_a, prep_b, reas_a, reas_b, pairs[batches[k]]))
             bar.update(len(batches[k]))
     bar.close()
 
-    matrix, status = assemble(metric_obj, pairs, values, pair_reasons, n_a,
-                              None if nets_b is None else len(nets_b))
-    return _to_dataset(metric_obj, matrix, status, nets_a, nets_b or nets_a, selection,
-                       backend="ray" if use_ray else "inprocess")
+    matrix, status = assemble(
+        metric_obj, pairs, values, pair_reasons, n_a, None if nets_b is None else len(nets_b)
+    )
+    return _to_dataset(
+        metric_obj,
+        matrix,
+        status,
+        nets_a,
+        nets_b or nets_a,
+        selection,
+        backend="ray" if use_ray else "inprocess",
+    )
 
 
-def _run_on_ray(metric_obj, prep_a, prep_b, reas_a, reas_b, pairs, batches, todo, record, bar,
-                *, num_cpus, address) -> None:
+def _run_on_ray(
+    metric_obj,
+    prep_a,
+    prep_b,
+    reas_a,
+    reas_b,
+    pairs,
+    batches,
+    todo,
+    record,
+    bar,
+    *,
+    num_cpus,
+    address,
+) -> None:
     from dynsim.raysession import ray_session
 
     with ray_session(num_cpus=num_cpus, address=address) as ray:
@@ -226,7 +268,9 @@ def _run_on_ray(metric_obj, prep_a, prep_b, reas_a, reas_b, pairs, batches, todo
 class _PartialStore:
     """Finished batches on disk (one small .npz each), keyed by a fingerprint of the plan."""
 
-    def __init__(self, root, metric_obj: Metric, nets: list[_Network], n_pairs: int, batch_size: int):
+    def __init__(
+        self, root, metric_obj: Metric, nets: list[_Network], n_pairs: int, batch_size: int
+    ):
         self.root = None if root is None else Path(root)
         if self.root is None:
             return

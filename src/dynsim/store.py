@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,12 @@ def atomic_write_zarr(dataset: xr.Dataset, path: str | os.PathLike[str]) -> Path
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
     try:
-        dataset.to_zarr(tmp, mode="w", consolidated=False, zarr_format=3)
+        with warnings.catch_warnings():
+            # Consolidated metadata is a zarr-python extension to v3, not in the spec; we write
+            # it anyway so that a plain `xarray.open_zarr(path)` opens fast and without a
+            # warning, and every reader here also works without it.
+            warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
+            dataset.to_zarr(tmp, mode="w", consolidated=True, zarr_format=3)
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)
@@ -90,7 +96,7 @@ def open_network(path: str | os.PathLike[str]) -> xr.Dataset:
     if not path.exists():
         raise StoreError(f"activation store not found: {path}")
     try:
-        dataset = xr.open_zarr(path, consolidated=False)
+        dataset = xr.open_zarr(path)
     except Exception as err:  # zarr raises many types for a damaged store
         raise StoreError(f"cannot read activation store {path}: {err}") from err
     missing = [v for v in ("hidden", "accuracy") if v not in dataset]
@@ -114,7 +120,7 @@ def open_matrix(path: str | os.PathLike[str]) -> xr.Dataset:
     if not path.exists():
         raise StoreError(f"similarity store not found: {path}")
     try:
-        return xr.open_zarr(path, consolidated=False).load()
+        return xr.open_zarr(path).load()
     except Exception as err:
         raise StoreError(f"cannot read similarity store {path}: {err}") from err
 

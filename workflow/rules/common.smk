@@ -55,7 +55,7 @@ def compare_options(wildcards):
 
 def ray_options(wildcards):
     ray = config["ray"]
-    flags = [f"--object-store-mb {ray['object_store_mb']}"]
+    flags = [f"--object-store-mb {ray['object_store_mb']}", f"--ray {ray['training']}"]
     if ray["address"]:
         flags.append(f"--ray-address {ray['address']}")
     return " ".join(flags)

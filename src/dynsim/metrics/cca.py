@@ -16,10 +16,11 @@ from dynsim.metrics.base import (
     similarity_to_distance,
 )
 
-
 #: Default relative singular-value tolerance of the CCA family and the shape metric.
 DEFAULT_RANK_TOL = 1e-6
 _MIN_RANK_TOL = 1e-7  # Gram eigenvalues are accurate to ~1e-13 of the largest: s to ~1e-7
+# Activity whose centred norm is below this fraction of its raw norm counts as constant.
+_CONSTANT_RTOL = 1e-12
 
 
 def check_rank_tol(rank_tol: float) -> float:
@@ -37,11 +38,15 @@ class PreparedBasis:
 
 
 def centred_samples(X: Any) -> np.ndarray:
-    """Column-centred (sample, unit) float64 activity; fails on non-finite or constant data."""
-    samples = as_samples(X)
-    check_finite(samples)
-    samples = samples - samples.mean(axis=0, keepdims=True)
-    if not np.any(samples):
+    """Column-centred (sample, unit) float64 activity; fails on non-finite or constant data.
+
+    "Constant" is relative: centring a constant column leaves rounding residue of ~1e-16 of
+    its value, which must not be mistaken for activity.
+    """
+    raw = as_samples(X)
+    check_finite(raw)
+    samples = raw - raw.mean(axis=0, keepdims=True)
+    if np.linalg.norm(samples) <= _CONSTANT_RTOL * np.linalg.norm(raw):
         raise PreparationError("activity has zero variance (all units constant)")
     return samples
 

@@ -8,13 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from dynsim.metrics.base import (
-    Metric,
-    PreparationError,
-    as_samples,
-    check_finite,
-    similarity_to_distance,
-)
+from dynsim.metrics.base import Metric, PreparationError, similarity_to_distance
+from dynsim.metrics.cca import centred_samples
 
 # Above this many samples the n×n U-centred Gram matrices are not formed.
 _MAX_GRAM_SAMPLES = 2048
@@ -104,12 +99,10 @@ class DebiasedCKA(Metric):
         self.score_rule = score
 
     def prepare(self, X: Any) -> PreparedDebiasedCKA:
-        samples = as_samples(X)
-        check_finite(samples)
+        samples = centred_samples(X)
         n = samples.shape[0]
         if n < 4:
             raise PreparationError(f"debiased CKA needs at least 4 samples, got {n}")
-        samples = samples - samples.mean(axis=0, keepdims=True)
         sq = np.einsum("ij,ij->i", samples, samples)
         self_hsic = _hsic_u_unnormalised(samples, samples, sq, sq)  # = ‖K_U‖_F² ≥ 0
         scale2 = float(np.sum(sq))  # ‖X‖_F²; self_hsic scales as its square

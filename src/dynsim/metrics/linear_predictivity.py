@@ -9,8 +9,11 @@ import numpy as np
 
 from dynsim.metrics.base import Metric, PreparationError, as_trajectories, check_finite
 
-# Relative singular-value tolerance below which a training direction is dropped.
-_RANK_TOL = 1e-10
+# Training directions with variance below this fraction of the largest are dropped (the
+# eigenvalues of a scatter matrix are only accurate to ~1e-13 of the largest).
+_EIG_TOL = 1e-12
+# Activity whose centred norm is below this fraction of its raw norm counts as constant.
+_CONSTANT_RTOL = 1e-12
 # Above this many units the per-fold test Gram matrices (p × p) are not stored.
 _MAX_GRAM_UNITS = 1024
 
@@ -23,9 +26,10 @@ class PreparedPredictivity:
     samples of fold f are the contiguous block ``bounds[f]:bounds[f + 1]`` (its test block).
     Per fold f: ``train_means[f]`` is the mean x̄_f of the training samples, ``test_sums[f]``
     the sum of the test samples, ``test_grams[f]`` (X_te − x̄_f)ᵀ(X_te − x̄_f) (None for very
-    wide networks), ``test_ss[f]`` ‖X_te − x̄_f‖²_F, ``bases[f]`` the right singular vectors
-    V_f (p × r_f) of the centred training data and ``shrink[f]`` 1/(s² + α_f). ``sst`` is the
-    total sum of squares about the mean (the R² denominator as a target).
+    wide networks), ``test_ss[f]`` ‖X_te − x̄_f‖²_F, ``bases[f]`` the eigenvectors V_f
+    (p × r_f) of the centred training scatter X_cᵀX_c and ``shrink[f]`` 1/(λ + α_f) for its
+    eigenvalues λ. ``sst`` is the total sum of squares about the mean (the R² denominator as a
+    target).
     """
 
     samples: np.ndarray
@@ -75,12 +79,14 @@ class LinearPredictivity(Metric):
     i.e. ``alpha`` is a fraction of the mean eigenvalue of the training scatter matrix, which
     makes the metric invariant to the predictor's scale; with ``relative_alpha=False``,
     α_f = ``alpha`` in the data's units (scikit-learn's ``Ridge(alpha)``). ``alpha=0`` is
-    least squares (minimum-norm when X_c is rank deficient). Because of the ridge and the
+    least squares (minimum-norm; training directions with variance below 1e-12 of the
+    largest are dropped). Because of the ridge and the
     cross-validation, d(X, X) is small but not exactly 0 unless ``alpha=0``.
 
-    ``prepare`` does the per-network work once: global centring, the fold reordering, the SVD
-    of every fold's centred training data and its test block's Gram matrix; a pair then costs
-    one pass over the samples (the test blocks' X_teᵀY_te) plus p × p × q work per fold.
+    ``prepare`` does the per-network work once: global centring, the fold reordering, the
+    eigendecomposition of every fold's training scatter matrix and its test block's Gram; a
+    pair then costs one pass over the samples (the test blocks' X_teᵀY_te) plus p × p × q
+    work per fold.
 
     Parameters
     ----------
@@ -127,10 +133,10 @@ class LinearPredictivity(Metric):
         folds = fold_of_trials(n_trials, self.n_folds)
         order = np.argsort(folds, kind="stable")
         bounds = np.concatenate([[0], np.cumsum(np.bincount(folds))]) * n_time
-        samples = traj[order].reshape(-1, p)
-        samples = samples - samples.mean(axis=0, keepdims=True)
+        raw = traj[order].reshape(-1, p)
+        samples = raw - raw.mean(axis=0, keepdims=True)
         sst = float(np.sum(samples**2))
-        if sst == 0:
+        if sst <= (_CONSTANT_RTOL**2) * float(np.sum(raw**2)):  # constant up to rounding
             raise PreparationError("activity has zero variance (all units constant)")
         keep_grams = p <= _MAX_GRAM_UNITS
         means, sums, grams, test_ss, bases, shrink = [], [], [], [], [], []
@@ -138,19 +144,21 @@ class LinearPredictivity(Metric):
             test = samples[self._test(bounds, f)]
             train = samples if self.n_folds == 1 else np.delete(samples, self._test(bounds, f), 0)
             mean = train.mean(axis=0)
-            _, s, vt = np.linalg.svd(train - mean, full_matrices=False)
-            keep = s > _RANK_TOL * s[0] if s.size and s[0] > 0 else np.zeros(s.size, bool)
-            if not np.any(keep):
+            train_c = train - mean
+            lam, vecs = np.linalg.eigh(train_c.T @ train_c)
+            if lam[-1] <= 0:
                 raise PreparationError(f"fold {f}: training activity has zero variance")
-            alpha = self.alpha * float(np.sum(s**2)) / p if self.relative_alpha else self.alpha
+            keep = lam > _EIG_TOL * lam[-1]
+            scatter = float(np.sum(train_c**2))  # tr(X_cᵀX_c)
+            alpha = self.alpha * scatter / p if self.relative_alpha else self.alpha
             test_c = test - mean
             means.append(mean)
             sums.append(test.sum(axis=0))
             if keep_grams:
                 grams.append(test_c.T @ test_c)
             test_ss.append(float(np.sum(test_c**2)))
-            bases.append(np.ascontiguousarray(vt[keep].T))
-            shrink.append(1.0 / (s[keep] ** 2 + alpha))
+            bases.append(np.ascontiguousarray(vecs[:, keep]))
+            shrink.append(1.0 / (lam[keep] + alpha))
         return PreparedPredictivity(
             samples=samples,
             bounds=bounds,

@@ -20,6 +20,8 @@ from dynsim.metrics.base import (
 RDM_OVER = ("trial", "trial_mean", "sample")
 RDM_KINDS = ("euclidean", "sqeuclidean", "correlation")
 COMPARE_METHODS = ("pearson", "spearman", "rho_a", "tau_a", "cosine")
+# Values that differ by less than this fraction of their magnitude count as equal.
+_CONSTANT_RTOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,20 @@ def patterns(traj: np.ndarray, rdm_over: str) -> np.ndarray:
 
 def rdm_matrix(pats: np.ndarray, kind: str) -> np.ndarray:
     """Full condition × condition dissimilarity matrix (zero diagonal)."""
+    scale = float(np.abs(pats).max(initial=0.0))
+    if np.ptp(pats, axis=0).max(initial=0.0) <= _CONSTANT_RTOL * scale:
+        raise PreparationError("every condition has the same activity pattern")
     if kind == "correlation":
         centred = pats - pats.mean(axis=1, keepdims=True)
         norms = np.linalg.norm(centred, axis=1)
-        if np.any(norms == 0):
+        if np.any(norms <= _CONSTANT_RTOL * np.linalg.norm(pats, axis=1)):
             raise PreparationError(
                 "correlation RDM undefined: some condition's pattern is constant"
             )
         unit = centred / norms[:, None]
         rdm = 1.0 - unit @ unit.T
     else:
+        pats = pats - pats.mean(axis=0)  # distances ignore a common shift; less cancellation
         sq = np.einsum("ij,ij->i", pats, pats)
         rdm = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (pats @ pats.T), 0.0)
         if kind == "euclidean":

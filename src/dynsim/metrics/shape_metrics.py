@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from dynsim.metrics.base import Metric, PreparationError, as_samples, check_finite
+from dynsim.metrics.base import Metric
+from dynsim.metrics.cca import DEFAULT_RANK_TOL, centred_samples, check_rank_tol, principal_basis
 
 
 class ShapeMetric(Metric):
@@ -44,8 +45,10 @@ class ShapeMetric(Metric):
     alpha : float in [0, 1]
         1 = no whitening (Procrustes, default), 0 = full whitening (CCA).
     score : {"angular", "euclidean"}
-    rank_tol : float in [0, 1)
-        Relative singular-value tolerance for the column space that is whitened.
+    rank_tol : float in [1e-7, 1)
+        Relative singular-value tolerance for the column space that is whitened (default 1e-6;
+        see :class:`~dynsim.metrics.cca.CCA`). At α = 1 the dropped directions change the
+        distance by at most ~rank_tol².
 
     Invariances (every α): rotation/reflection of units, isotropic scale, translation,
     permutation of units; at α = 0 also any invertible linear map. Symmetric; a proper metric
@@ -58,32 +61,26 @@ class ShapeMetric(Metric):
     is_metric = True
     invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
 
-    def __init__(self, alpha: float = 1.0, score: str = "angular", rank_tol: float = 1e-10) -> None:
+    def __init__(
+        self, alpha: float = 1.0, score: str = "angular", rank_tol: float = DEFAULT_RANK_TOL
+    ) -> None:
         alpha = float(alpha)
         if not 0.0 <= alpha <= 1.0:
             raise ValueError(f"alpha must be in [0, 1], got {alpha}")
         if score not in ("angular", "euclidean"):
             raise ValueError(f"score must be 'angular' or 'euclidean', got {score!r}")
-        rank_tol = float(rank_tol)
-        if not 0.0 <= rank_tol < 1.0:
-            raise ValueError(f"rank_tol must be in [0, 1), got {rank_tol}")
+        rank_tol = check_rank_tol(rank_tol)
         super().__init__(alpha=alpha, score=score, rank_tol=rank_tol)
         self.alpha = alpha
         self.score_rule = score
         self.rank_tol = rank_tol
 
     def prepare(self, X: Any) -> np.ndarray:
-        samples = as_samples(X)
-        check_finite(samples)
-        samples = samples - samples.mean(axis=0, keepdims=True)
-        u, s, _ = np.linalg.svd(samples, full_matrices=False)
-        if s.size == 0 or s[0] == 0:
-            raise PreparationError("activity has zero variance (all units constant)")
-        keep = s > self.rank_tol * s[0]
-        u, s = u[:, keep], s[keep]
-        s = s / np.sqrt(np.sum(s**2) / samples.shape[1])  # mean eigenvalue of XᵀX → 1
-        weights = s * (self.alpha + (1.0 - self.alpha) / s)  # = α·s + (1 − α)
-        prepared = u * weights
+        samples = centred_samples(X)
+        u, s = principal_basis(samples, self.rank_tol)
+        # Mean eigenvalue of XᵀX → 1 (over all p units, not only the kept directions).
+        s = s / np.sqrt(np.sum(samples**2) / samples.shape[1])
+        prepared = u * (self.alpha * s + (1.0 - self.alpha))  # = U diag(s·w)
         return prepared / np.linalg.norm(prepared)
 
     def similarity(self, a: np.ndarray, b: np.ndarray) -> float:

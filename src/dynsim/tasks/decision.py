@@ -71,9 +71,17 @@ class DecisionMaking(Task):
         super().__init__(dt=dt, coherences=tuple(coherences), sigma=sigma)
         self.coherences = tuple(float(c) for c in coherences)
         self.sigma = float(sigma)
-        self.train_timing = {**DEFAULT_TRAIN_TIMING, **{k: tuple(v) for k, v in (train_timing or {}).items()}}
+        self.train_timing = {
+            **DEFAULT_TRAIN_TIMING,
+            **{k: tuple(v) for k, v in (train_timing or {}).items()},
+        }
         self.test_timing = {**DEFAULT_TEST_TIMING, **(test_timing or {})}
-        self.epoch_names = ["fixation", "stimulus", *(["delay"] if self.delayed else []), "decision"]
+        self.epoch_names = [
+            "fixation",
+            "stimulus",
+            *(["delay"] if self.delayed else []),
+            "decision",
+        ]
         self.input_names = ["fixation", "evidence_1", "evidence_2", *(f"rule_{r}" for r in RULES)]
         self.output_names = ["fixate", "choice_1", "choice_2"]
 
