@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -63,7 +64,32 @@ class Procrustes(Metric):
         return float(np.linalg.svd(a.T @ b, compute_uv=False).sum())
 
     def compare(self, a: np.ndarray, b: np.ndarray) -> float:
-        s = min(self.similarity(a, b), 1.0)
+        return float(self._distance(np.array([self.similarity(a, b)]))[0])
+
+    def compare_batch(
+        self, prepared_a: Sequence[np.ndarray], prepared_b: Sequence[np.ndarray], pairs: np.ndarray
+    ) -> np.ndarray:
+        """All cross-products of one network with its partners in one BLAS call, then one
+        batched singular-value solve for the whole batch."""
+        widths = {prepared_a[i].shape[1] for i in pairs[:, 0]}
+        partner_widths = {prepared_b[j].shape[1] for j in pairs[:, 1]}
+        samples = {prepared_a[i].shape[0] for i in pairs[:, 0]} | {
+            prepared_b[j].shape[0] for j in pairs[:, 1]
+        }
+        if len(widths) != 1 or len(partner_widths) != 1 or len(samples) != 1:
+            return super().compare_batch(prepared_a, prepared_b, pairs)
+        (q,) = partner_widths
+        cross = np.empty((len(pairs), next(iter(widths)), q))
+        for i in np.unique(pairs[:, 0]):
+            rows = np.flatnonzero(pairs[:, 0] == i)
+            partners = np.concatenate([prepared_b[j] for j in pairs[rows, 1]], axis=1)
+            block = prepared_a[i].T @ partners  # (p, k·q)
+            cross[rows] = block.reshape(block.shape[0], len(rows), q).transpose(1, 0, 2)
+        nuclear = np.linalg.svd(cross, compute_uv=False).sum(axis=-1)
+        return self._distance(nuclear)
+
+    def _distance(self, similarity: np.ndarray) -> np.ndarray:
+        s = np.minimum(similarity, 1.0)
         if self.score_rule == "angular":
-            return float(np.arccos(s))
-        return float(np.sqrt(max(2.0 - 2.0 * s, 0.0)))
+            return np.arccos(s)
+        return np.sqrt(np.maximum(2.0 - 2.0 * s, 0.0))
