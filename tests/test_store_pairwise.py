@@ -169,3 +169,19 @@ def test_partial_results_of_another_plan_are_discarded(rng, tmp_path):
     np.testing.assert_allclose(
         ds["distance"].values, metrics.pairwise(data, "cka").values, atol=1e-6
     )
+
+
+def test_selection_of_trials_and_condition_average(tmp_path, recorded):
+    _, dataset = recorded
+    ds = open_network(atomic_write_zarr(dataset, tmp_path / "net.zarr"))
+    coherences = sorted(set(ds["coherence"].values))
+    chosen = tuple(coherences[-2:])
+    sel = Selection(trials=(("coherence", chosen),), average_over=("coherence", "direction"))
+    averaged = sel.apply(ds)
+    assert averaged.dims == ("trial", "time", "unit") and averaged.sizes["trial"] == 4
+    final = ds["hidden"].isel(checkpoint=-1)
+    one = (ds["coherence"].values == chosen[0]) & (ds["direction"].values == 1)
+    expected = final.isel(trial=one).mean("trial").values
+    assert min(np.abs(averaged.values - expected).max(axis=(1, 2))) < 1e-6
+    with pytest.raises(ValueError, match="no trial label 'colour'"):
+        Selection(trials=(("colour", ("red",)),)).apply(ds)

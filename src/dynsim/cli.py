@@ -100,6 +100,20 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="keep only time steps of this epoch (repeatable)",
     )
+    p.add_argument(
+        "--trials",
+        action="append",
+        default=[],
+        metavar="LABEL=V1,V2",
+        help="keep only trials whose condition LABEL is one of the values (repeatable)",
+    )
+    p.add_argument(
+        "--average-over",
+        action="append",
+        default=[],
+        metavar="LABEL",
+        help="average trials sharing these condition labels (repeatable)",
+    )
     p.add_argument("--var", default="hidden", help="variable holding activity (Zarr/NetCDF)")
     p.add_argument("--dims", default="trial,time,unit", help="axis order of .npy inputs")
     p.add_argument("--backend", choices=["auto", "inprocess", "ray"], default="auto")
@@ -245,6 +259,13 @@ def _parse_params(pairs: list[str], as_json: str | None) -> dict[str, Any]:
     return params
 
 
+def _parse_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
 def _load_user_activity(path: Path, var: str, dims: str) -> Any:
     """Activity from a .npy / .nc / foreign .zarr file as a DataArray with named dims."""
     import xarray as xr
@@ -275,8 +296,19 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     from dynsim.store import atomic_write_zarr
 
     params = _parse_params(args.param, args.params_json)
-    selection = Selection(
-        checkpoint=_checkpoint_arg(args.checkpoint), epoch=tuple(args.epoch) if args.epoch else None
+    trials = {}
+    for item in args.trials:
+        label, _, values = item.partition("=")
+        trials[label] = [_parse_value(v) for v in values.split(",") if v]
+    selection = Selection.from_config(
+        {
+            "checkpoint": _checkpoint_arg(args.checkpoint),
+            "epoch": args.epoch
+            if args.epoch and len(args.epoch) > 1
+            else (args.epoch or [None])[0],
+            "trials": trials,
+            "average_over": args.average_over,
+        }
     )
     sources: list[Any] = []
     for path in args.paths:

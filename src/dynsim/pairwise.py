@@ -39,10 +39,27 @@ class Selection:
     checkpoint : ``"final"`` (default), an integer checkpoint index (negative counts from the
         end), or a float in [0, 1] — the checkpoint nearest to that training progress.
     epoch : name(s) of task epochs to keep (e.g. ``"stimulus"``), or None for all time steps.
+    trials : condition label → allowed values (e.g. ``{"coherence": (0.2, 0.4)}``); trials
+        whose labels are not all allowed are dropped.
+    average_over : condition labels to average within (e.g. ``("coherence", "direction")``):
+        trials sharing those labels are averaged into one condition-averaged "trial".
     """
 
     checkpoint: int | float | str = "final"
     epoch: str | tuple[str, ...] | None = None
+    trials: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    average_over: tuple[str, ...] = ()
+
+    @classmethod
+    def from_config(cls, compare: dict[str, Any]) -> Selection:
+        """From the config's ``compare`` section (lists become tuples)."""
+        epoch = compare.get("epoch")
+        return cls(
+            checkpoint=compare.get("checkpoint", "final"),
+            epoch=tuple(epoch) if isinstance(epoch, list) else epoch,
+            trials=tuple((k, tuple(v)) for k, v in (compare.get("trials") or {}).items()),
+            average_over=tuple(compare.get("average_over") or ()),
+        )
 
     def apply(self, dataset: xr.Dataset) -> xr.DataArray:
         hidden = dataset["hidden"]
@@ -63,6 +80,23 @@ class Selection:
             if not keep.any():
                 raise ValueError(f"no time step is in epoch(s) {wanted}")
             hidden = hidden.isel(time=keep)
+        for label, allowed in self.trials:
+            if label not in hidden.coords:
+                raise ValueError(f"no trial label {label!r} to select on")
+            hidden = hidden.isel(trial=np.isin(hidden[label].values, list(allowed)))
+            if hidden.sizes["trial"] == 0:
+                raise ValueError(f"no trial has {label} in {list(allowed)}")
+        if self.average_over:
+            missing = [label for label in self.average_over if label not in hidden.coords]
+            if missing:
+                raise ValueError(f"no trial label(s) {missing} to average over")
+            keys = [hidden[label].values for label in self.average_over]
+            _, group = np.unique(
+                np.stack([np.asarray(k, dtype=str) for k in keys]), axis=1, return_inverse=True
+            )
+            hidden = hidden.assign_coords(condition=("trial", group.ravel()))
+            hidden = hidden.groupby("condition").mean("trial").rename(condition="trial")
+            hidden = hidden.transpose("trial", "time", "unit")
         return hidden
 
 

@@ -96,7 +96,10 @@ def open_network(path: str | os.PathLike[str]) -> xr.Dataset:
     if not path.exists():
         raise StoreError(f"activation store not found: {path}")
     try:
-        dataset = xr.open_zarr(path)
+        with warnings.catch_warnings():
+            # Snakemake leaves a `.snakemake_timestamp` file inside directory outputs.
+            warnings.filterwarnings("ignore", message=".*snakemake_timestamp")
+            dataset = xr.open_zarr(path)
     except Exception as err:  # zarr raises many types for a damaged store
         raise StoreError(f"cannot read activation store {path}: {err}") from err
     missing = [v for v in ("hidden", "accuracy") if v not in dataset]

@@ -48,6 +48,10 @@ def compare_options(wildcards):
     epochs = cmp["epoch"]
     for epoch in [epochs] if isinstance(epochs, str) else (epochs or []):
         flags.append(f"--epoch {epoch}")
+    for label, values in cmp["trials"].items():
+        flags.append(f"--trials {label}={','.join(json.dumps(v) for v in values)}")
+    for label in cmp["average_over"]:
+        flags.append(f"--average-over {label}")
     if config["ray"]["address"]:
         flags.append(f"--ray-address {config['ray']['address']}")
     return " ".join(flags)

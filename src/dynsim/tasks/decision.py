@@ -162,7 +162,7 @@ class DecisionMaking(Task):
             for k, name in enumerate(self.epoch_names)
         }
         conditions = {
-            "coherence": coherence.numpy().astype(np.float64),
+            "coherence": np.asarray(self.coherences)[coherence_idx.numpy()],  # exact labels
             "direction": direction.numpy().astype(np.int64),
             "correct_choice": correct_side.numpy().astype(np.int64),
             "rule": np.full(n_trials, self.name, dtype=object),
