@@ -114,6 +114,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar="LABEL",
         help="average trials sharing these condition labels (repeatable)",
     )
+    p.add_argument(
+        "--over-learning",
+        default=None,
+        metavar="P1,P2,...",
+        help="training-progress fractions: one matrix per fraction, stacked on 'progress' "
+        "(networks matched by progress; dynsim stores only)",
+    )
     p.add_argument("--var", default="hidden", help="variable holding activity (Zarr/NetCDF)")
     p.add_argument("--dims", default="trial,time,unit", help="axis order of .npy inputs")
     p.add_argument("--backend", choices=["auto", "inprocess", "ray"], default="auto")
@@ -292,7 +299,7 @@ def _checkpoint_arg(text: str) -> int | float | str:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from dynsim.pairwise import Selection, compute
+    from dynsim.pairwise import Selection, compute, compute_over_learning
     from dynsim.store import atomic_write_zarr
 
     params = _parse_params(args.param, args.params_json)
@@ -322,18 +329,33 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             if "checkpoint" in activity.dims:
                 activity = activity.isel(checkpoint=-1)
             sources.append(activity)
-    result = compute(
-        args.metric,
-        sources,
-        selection=selection,
-        metric_params=params,
-        backend=args.backend,
-        batch_size=args.batch_size,
-        partial_dir=args.partial_dir,
-        num_cpus=args.threads,
-        ray_address=args.ray_address,
-        progress=not args.no_progress,
-    )
+    if args.over_learning:
+        points = [float(p) for p in args.over_learning.split(",")]
+        result = compute_over_learning(
+            args.metric,
+            sources,
+            points,
+            selection=selection,
+            metric_params=params,
+            backend=args.backend,
+            batch_size=args.batch_size,
+            num_cpus=args.threads,
+            ray_address=args.ray_address,
+            progress=not args.no_progress,
+        )
+    else:
+        result = compute(
+            args.metric,
+            sources,
+            selection=selection,
+            metric_params=params,
+            backend=args.backend,
+            batch_size=args.batch_size,
+            partial_dir=args.partial_dir,
+            num_cpus=args.threads,
+            ray_address=args.ray_address,
+            progress=not args.no_progress,
+        )
     if args.out is None:
         print(result["distance"].to_pandas().to_string())
         return 0
@@ -361,10 +383,14 @@ def _is_dynsim_store(path: Path) -> bool:
 
 
 def _cmd_figure(args: argparse.Namespace) -> int:
-    from dynsim.figures import similarity_heatmap
+    from dynsim.figures import learning_curves, similarity_heatmap
     from dynsim.store import open_matrix
 
-    similarity_heatmap(open_matrix(args.matrix), args.out)
+    matrix = open_matrix(args.matrix)
+    if "progress" in matrix.dims:
+        learning_curves(matrix, args.out)
+    else:
+        similarity_heatmap(matrix, args.out)
     print(f"figure → {args.out}")
     return 0
 

@@ -73,3 +73,39 @@ def similarity_heatmap(matrix: xr.Dataset, path: str | os.PathLike[str], title: 
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def learning_curves(matrices: xr.Dataset, path: str | os.PathLike[str]) -> Path:
+    """Mean distance over training progress: pairs of the same task and architecture, same
+    task only, same architecture only, and neither (mean ± std over pairs)."""
+    distance = matrices["distance"]
+    n_a, n_b = distance.sizes["model_a"], distance.sizes["model_b"]
+    off = ~np.eye(n_a, n_b, dtype=bool)
+    same_task = matrices["task_a"].values[:, None] == matrices["task_b"].values[None, :]
+    same_arch = matrices["arch_a"].values[:, None] == matrices["arch_b"].values[None, :]
+    groups = {
+        "same task, same arch": same_task & same_arch & off,
+        "same task, other arch": same_task & ~same_arch,
+        "other task, same arch": ~same_task & same_arch,
+        "other task, other arch": ~same_task & ~same_arch,
+    }
+    progress = matrices["progress"].values
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, mask in groups.items():
+        if not mask.any():
+            continue
+        values = distance.values[:, mask]  # (progress, pairs)
+        mean, std = np.nanmean(values, axis=1), np.nanstd(values, axis=1)
+        ax.plot(progress, mean, marker="o", label=label)
+        ax.fill_between(progress, mean - std, mean + std, alpha=0.15)
+    metric = matrices.attrs.get("metric", "")
+    ax.set_xlabel("training progress (fraction of steps to the end of training)")
+    ax.set_ylabel(f"{metric} distance")
+    ax.set_title(f"{metric} over learning (networks matched by progress)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

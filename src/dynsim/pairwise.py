@@ -17,7 +17,7 @@ import os
 import shutil
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +153,7 @@ def compute(
     other: Sequence[Any] | Mapping[str, Any] | None = None,
     *,
     selection: Selection | None = None,
+    other_selection: Selection | None = None,
     metric_params: dict[str, Any] | None = None,
     backend: str = "auto",
     batch_size: int = 512,
@@ -173,13 +174,18 @@ def compute(
         raise ValueError(f"backend must be 'auto', 'inprocess' or 'ray', got {backend!r}")
     metric_obj = metrics.get(metric, **(metric_params or {}))
     selection = selection or Selection()
+    other_selection = other_selection or selection
     nets_a = _networks(sources)
     nets_b = None if other is None else _networks(other)
     all_nets = nets_a + (nets_b or [])
 
     prepared, reasons = [], []
-    for net in tqdm(all_nets, desc=f"prepare {metric_obj.name}", disable=not progress):
-        p, reason, labels = _prepare(metric_obj, net, selection)
+    for k, net in enumerate(
+        tqdm(all_nets, desc=f"prepare {metric_obj.name}", disable=not progress)
+    ):
+        p, reason, labels = _prepare(
+            metric_obj, net, selection if k < len(nets_a) else other_selection
+        )
         net.labels = labels
         prepared.append(p)
         reasons.append(reason)
@@ -263,6 +269,39 @@ def compute(
         selection,
         backend="ray" if use_ray else "inprocess",
     )
+
+
+def compute_over_learning(
+    metric: Metric | str,
+    sources: Sequence[Any] | Mapping[str, Any],
+    progress_points: Sequence[float],
+    *,
+    reference: Sequence[Any] | Mapping[str, Any] | None = None,
+    selection: Selection | None = None,
+    **kwargs: Any,
+) -> xr.Dataset:
+    """Distance matrices over learning, stacked along a ``progress`` dimension.
+
+    Without ``reference``: all networks versus all, each at the checkpoint nearest to the same
+    fraction of its own training (networks are matched by training progress, not by step).
+    With ``reference``: every network at each progress point versus the reference networks at
+    the checkpoint ``selection`` names (default: their final one) — e.g. each network's
+    learning trajectory against its own trained state or against a ``master`` group.
+    """
+    base = selection or Selection()
+    matrices = []
+    for point in progress_points:
+        at_point = replace(base, checkpoint=float(point))
+        if reference is None:
+            ds = compute(metric, sources, selection=at_point, **kwargs)
+        else:
+            ds = compute(metric, sources, reference, selection=at_point, other_selection=base,
+                         **kwargs)
+        matrices.append(ds.drop_vars([c for c in ds.coords if c.startswith("accuracy")]))
+    stacked = xr.concat(matrices, dim="progress", coords="minimal", compat="override")
+    stacked = stacked.assign_coords(progress=np.asarray(progress_points, dtype=float))
+    stacked.attrs["checkpoint"] = "matched by training progress"
+    return stacked
 
 
 def _run_on_ray(
@@ -369,4 +408,4 @@ def _to_dataset(metric_obj, matrix, status, nets_a, nets_b, selection, backend) 
     )
 
 
-__all__ = ["NETWORK_LABELS", "Selection", "compute"]
+__all__ = ["NETWORK_LABELS", "Selection", "compute", "compute_over_learning"]

@@ -99,6 +99,8 @@ def open_network(path: str | os.PathLike[str]) -> xr.Dataset:
         with warnings.catch_warnings():
             # Snakemake leaves a `.snakemake_timestamp` file inside directory outputs.
             warnings.filterwarnings("ignore", message=".*snakemake_timestamp")
+            # Stores from other tools may lack consolidated metadata; that is fine here.
+            warnings.filterwarnings("ignore", message="Failed to open Zarr store with consol")
             dataset = xr.open_zarr(path)
     except Exception as err:  # zarr raises many types for a damaged store
         raise StoreError(f"cannot read activation store {path}: {err}") from err

@@ -20,7 +20,7 @@ wildcard_constraints:
     arch="[A-Za-z0-9_]+",
     regime="[A-Za-z0-9_]+",
     seed="[0-9]+",
-    metric="[A-Za-z0-9_]+",
+    metric="[A-Za-z0-9]+(_[A-Za-z0-9]+)*?(?<!_learning)",
 
 
 def network_spec_json(wildcards):
@@ -70,4 +70,9 @@ def similarity_stores(wildcards=None):
 
 
 def heatmaps(wildcards=None):
-    return expand(f"{RESULTS}/figures/{{metric}}_heatmap.png", metric=config["compare"]["metrics"])
+    """Every figure: a heatmap per metric, and learning curves when configured."""
+    metrics = config["compare"]["metrics"]
+    figures = expand(f"{RESULTS}/figures/{{metric}}_heatmap.png", metric=metrics)
+    if config["compare"]["learning"]:
+        figures += expand(f"{RESULTS}/figures/{{metric}}_learning.png", metric=metrics)
+    return figures

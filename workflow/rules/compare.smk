@@ -19,3 +19,23 @@ rule compare:
         "dynsim compare {input} --metric {wildcards.metric} --params-json {params.metric_params:q}"
         " {params.options} --threads {threads} --partial-dir {params.partial} --no-progress"
         " -o {output} > {log} 2>&1"
+
+
+rule compare_learning:
+    input:
+        activation_stores,
+    output:
+        directory(f"{RESULTS}/similarity/{{metric}}_learning.zarr"),
+    params:
+        metric_params=metric_params_json,
+        options=compare_options,
+        progress=",".join(str(p) for p in config["compare"]["learning"]),
+    log:
+        f"logs/{config['experiment']}/compare/{{metric}}_learning.log",
+    threads: workflow.cores
+    conda:
+        "../../envs/dynsim.yaml"
+    shell:
+        "dynsim compare {input} --metric {wildcards.metric} --params-json {params.metric_params:q}"
+        " {params.options} --threads {threads} --over-learning {params.progress} --no-progress"
+        " -o {output} > {log} 2>&1"

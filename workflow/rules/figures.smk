@@ -14,6 +14,19 @@ rule heatmap:
         "dynsim figure {input} -o {output} > {log} 2>&1"
 
 
+rule learning_figure:
+    input:
+        f"{RESULTS}/similarity/{{metric}}_learning.zarr",
+    output:
+        f"{RESULTS}/figures/{{metric}}_learning.png",
+    log:
+        f"logs/{config['experiment']}/figures/{{metric}}_learning.log",
+    conda:
+        "../../envs/dynsim.yaml"
+    shell:
+        "dynsim figure {input} -o {output} > {log} 2>&1"
+
+
 rule summary:
     input:
         networks=activation_stores,
