@@ -193,7 +193,9 @@ def compute(
     prep_a, reas_a = prepared[:n_a], reasons[:n_a]
     prep_b, reas_b = (prep_a, reas_a) if nets_b is None else (prepared[n_a:], reasons[n_a:])
 
-    pairs = plan_pairs(n_a, None if nets_b is None else len(nets_b), metric_obj.symmetric)
+    pairs = _tiled(
+        plan_pairs(n_a, None if nets_b is None else len(nets_b), metric_obj.symmetric), batch_size
+    )
     batches = [
         np.arange(s, min(s + batch_size, len(pairs))) for s in range(0, len(pairs), batch_size)
     ]
@@ -271,6 +273,15 @@ def compute(
     )
 
 
+def _tiled(pairs: np.ndarray, batch_size: int) -> np.ndarray:
+    """Order pairs tile by tile (√batch × √batch blocks of the matrix) so that each batch
+    touches few networks: a metric that stacks its partners' prepared data (CKA's Grams)
+    then copies O(√batch) networks per batch instead of O(N)."""
+    tile = max(1, int(np.sqrt(batch_size)))
+    order = np.lexsort((pairs[:, 1], pairs[:, 0], pairs[:, 1] // tile, pairs[:, 0] // tile))
+    return pairs[order]
+
+
 def compute_over_learning(
     metric: Metric | str,
     sources: Sequence[Any] | Mapping[str, Any],
@@ -295,8 +306,9 @@ def compute_over_learning(
         if reference is None:
             ds = compute(metric, sources, selection=at_point, **kwargs)
         else:
-            ds = compute(metric, sources, reference, selection=at_point, other_selection=base,
-                         **kwargs)
+            ds = compute(
+                metric, sources, reference, selection=at_point, other_selection=base, **kwargs
+            )
         matrices.append(ds.drop_vars([c for c in ds.coords if c.startswith("accuracy")]))
     stacked = xr.concat(matrices, dim="progress", coords="minimal", compat="override")
     stacked = stacked.assign_coords(progress=np.asarray(progress_points, dtype=float))
