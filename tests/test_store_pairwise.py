@@ -185,3 +185,21 @@ def test_selection_of_trials_and_condition_average(tmp_path, recorded):
     assert min(np.abs(averaged.values - expected).max(axis=(1, 2))) < 1e-6
     with pytest.raises(ValueError, match="no trial label 'colour'"):
         Selection(trials=(("colour", ("red",)),)).apply(ds)
+
+
+def test_open_experiment_gathers_matrices(tmp_path, rng):
+    from dynsim.store import open_experiment, write_matrix
+
+    data = networks(rng)
+    for metric in ("procrustes", "cka"):
+        write_matrix(
+            compute(metric, data, progress=False), tmp_path / "similarity" / f"{metric}.zarr"
+        )
+    ds = open_experiment(tmp_path)
+    assert set(ds.data_vars) == {"procrustes", "procrustes_status", "cka", "cka_status"}
+    assert ds["cka"].attrs["metric"] == "cka"
+    np.testing.assert_allclose(
+        ds["procrustes"].values, compute("procrustes", data, progress=False)["distance"].values
+    )
+    with pytest.raises(StoreError, match="no similarity stores"):
+        open_experiment(tmp_path / "elsewhere")

@@ -139,6 +139,26 @@ def open_matrices(paths: Sequence[str | os.PathLike[str]]) -> dict[str, xr.Datas
     return out
 
 
+def open_experiment(results_dir: str | os.PathLike[str]) -> xr.Dataset:
+    """Every similarity matrix of an experiment as one labelled Dataset.
+
+    ``results_dir`` is ``results/<experiment>``. Each ``similarity/<name>.zarr`` becomes the
+    variable ``<name>`` (distances) and ``<name>_status``; over-learning matrices keep their
+    ``progress`` dimension. The networks' labels (task_a, arch_b, …) are shared coordinates,
+    so ``ds["cka"].where(ds.task_a == ds.task_b)`` and the like select by name.
+    """
+    root = Path(results_dir) / "similarity"
+    paths = sorted(p for p in root.glob("*.zarr") if not p.name.startswith("."))
+    if not paths:
+        raise StoreError(f"no similarity stores in {root}")
+    variables = {}
+    for path in paths:
+        matrix = open_matrix(path)
+        variables[path.stem] = matrix["distance"].assign_attrs(matrix.attrs)
+        variables[f"{path.stem}_status"] = matrix["status"]
+    return xr.Dataset(variables)
+
+
 def _plain_array(values: np.ndarray) -> np.ndarray:
     values = np.asarray(values)
     if values.dtype.kind in "OUS":
