@@ -203,3 +203,18 @@ def test_open_experiment_gathers_matrices(tmp_path, rng):
     )
     with pytest.raises(StoreError, match="no similarity stores"):
         open_experiment(tmp_path / "elsewhere")
+
+
+def test_diverged_network_store_gives_nan_with_reason(tmp_path, recorded):
+    _, dataset = recorded
+    good = [
+        atomic_write_zarr(dataset.assign_attrs(seed=k), tmp_path / f"ok{k}.zarr") for k in range(2)
+    ]
+    bad = atomic_write_zarr(dataset.assign_attrs(status="diverged"), tmp_path / "bad.zarr")
+    ds = compute("cka", [*good, bad], progress=False)
+    names = list(ds["model_a"].values)
+    bad_name = names[2]
+    assert np.isnan(ds["distance"].sel(model_a=bad_name).drop_sel(model_b=bad_name)).all()
+    assert "diverged" in str(ds["status"].sel(model_a=names[0], model_b=bad_name).values)
+    assert np.isfinite(float(ds["distance"].sel(model_a=names[0], model_b=names[1])))
+    assert list(ds["status_a"].values) == [dataset.attrs["status"]] * 2 + ["diverged"]
