@@ -12,7 +12,7 @@ rule compare:
         partial=f"{RESULTS}/similarity/.partial/{{metric}}",
     log:
         f"logs/{config['experiment']}/compare/{{metric}}.log",
-    threads: workflow.cores
+    threads: config["compare"]["threads"]
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -32,7 +32,7 @@ rule compare_learning:
         progress=",".join(str(p) for p in config["compare"]["learning"]),
     log:
         f"logs/{config['experiment']}/compare/{{metric}}_learning.log",
-    threads: workflow.cores
+    threads: config["compare"]["threads"]
     conda:
         "../../envs/dynsim.yaml"
     shell:

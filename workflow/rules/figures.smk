@@ -5,7 +5,11 @@ rule heatmap:
     input:
         f"{RESULTS}/similarity/{{metric}}.zarr",
     output:
-        f"{RESULTS}/figures/{{metric}}_heatmap.png",
+        report(
+            f"{RESULTS}/figures/{{metric}}_heatmap.png",
+            caption="../report/heatmap.rst",
+            category="Similarity matrices",
+        ),
     log:
         f"logs/{config['experiment']}/figures/{{metric}}_heatmap.log",
     conda:
@@ -18,7 +22,11 @@ rule learning_figure:
     input:
         f"{RESULTS}/similarity/{{metric}}_learning.zarr",
     output:
-        f"{RESULTS}/figures/{{metric}}_learning.png",
+        report(
+            f"{RESULTS}/figures/{{metric}}_learning.png",
+            caption="../report/learning.rst",
+            category="Over learning",
+        ),
     log:
         f"logs/{config['experiment']}/figures/{{metric}}_learning.log",
     conda:
