@@ -30,10 +30,15 @@ def test_trial_structure(name):
     assert np.all((targets == correct[:, None])[labels == "decision"])
     # The mask covers each trial and nothing after it (padding to the longest trial).
     np.testing.assert_array_equal(batch.mask.numpy().sum(1), batch.epochs["decision"][1])
-    # Anti variants answer the side opposite to the stronger evidence.
-    direction = batch.conditions["direction"]
-    stronger = np.where(direction > 0, 1, 2)
-    expected = 3 - stronger if name.startswith("anti") else stronger
+    if "direction" in batch.conditions:
+        # PDM: anti variants answer the side opposite to the stronger evidence.
+        direction = batch.conditions["direction"]
+        stronger = np.where(direction > 0, 1, 2)
+        expected = 3 - stronger if name.startswith("anti") else stronger
+    else:
+        # Go/NoGo: respond (1) after "go", withhold (0) after "nogo"; anti swaps them.
+        go = (batch.conditions["cue"] == "go").astype(np.int64)
+        expected = 1 - go if name.startswith("anti") else go
     np.testing.assert_array_equal(correct, expected)
 
 
@@ -41,10 +46,10 @@ def test_trial_structure(name):
 def test_perfect_and_constant_responders(name):
     task = tasks.get(name)
     batch = task.test_batch(n_repeats=8)
-    perfect = torch.nn.functional.one_hot(batch.targets, 3).float()
+    perfect = torch.nn.functional.one_hot(batch.targets, task.n_outputs).float()
     assert task.accuracy(perfect, batch) == 1.0
-    constant = torch.zeros(batch.n_trials, batch.n_steps, 3)
-    constant[..., 1] = 1.0  # always answers choice 1
+    constant = torch.zeros(batch.n_trials, batch.n_steps, task.n_outputs)
+    constant[..., 1] = 1.0  # always answers choice 1 (PDM) or "respond" (Go/NoGo)
     assert task.accuracy(constant, batch) == pytest.approx(0.5)
 
 

@@ -155,6 +155,37 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_list, what="metrics")
     p = sub.add_parser("tasks", help="list the available tasks")
     p.set_defaults(func=_cmd_list, what="tasks")
+    p = sub.add_parser(
+        "task-plot", help="plot one example trial of a task (inputs, targets, epochs)"
+    )
+    p.add_argument("name", help="task name (`dynsim tasks` lists them)")
+    p.add_argument("-o", "--out", required=True, type=Path, help="image file to write (.png)")
+    p.add_argument("--mode", choices=["test", "train"], default="test", help="timing mode")
+    p.add_argument("--trial", type=int, default=0, help="which trial of the batch")
+    p.add_argument("--seed", type=int, default=0, help="seed of the trial's noise")
+    p.add_argument("--dt", type=float, default=20.0, help="time step in ms")
+    p.set_defaults(func=_cmd_task_plot)
+
+    p = sub.add_parser(
+        "systems-bench",
+        help="ground-truth bench: which metric sees dynamics on synthetic systems",
+        description="Run the synthetic-systems bench (progression, regime identification, "
+        "shared motifs, geometry vs dynamics, noise robustness) and write results.csv, "
+        "results.md, distances.csv and systems.png to --out.",
+    )
+    p.add_argument("--out", required=True, type=Path, help="output directory")
+    p.add_argument("--size", choices=["small", "default"], default="default")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--metrics",
+        nargs="+",
+        default=None,
+        metavar="NAME",
+        help="metrics to run (default: procrustes cka dsa dsa_wasserstein; unavailable ones "
+        "are skipped with a message)",
+    )
+    p.add_argument("--no-figure", action="store_true", help="skip systems.png")
+    p.set_defaults(func=_cmd_systems_bench)
 
     args = parser.parse_args(argv)
     try:
@@ -216,6 +247,19 @@ def _atomic_torch_save(obj: Any, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def _cmd_task_plot(args: argparse.Namespace) -> int:
+    from dynsim import tasks
+    from dynsim.tasks.plot import plot_trial
+
+    fig = plot_trial(
+        tasks.get(args.name, dt=args.dt), trial=args.trial, mode=args.mode, seed=args.seed
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(args.out, dpi=120)
+    print(f"{args.name}: example {args.mode} trial {args.trial} → {args.out}")
+    return 0
+
+
 def _cmd_record(args: argparse.Namespace) -> int:
     import torch
 
@@ -240,6 +284,24 @@ def _cmd_record(args: argparse.Namespace) -> int:
         "config_hash": spec.config_hash(),
         "spec": json.dumps(spec.to_dict(), sort_keys=True),
         "train_seconds": result.seconds,
+        # Hyperparameters, flat, so that networks can be grouped by them without parsing JSON.
+        "hidden_size": spec.hidden_size,
+        "learning_rate": spec.training.learning_rate,
+        "batch_size": spec.training.batch_size,
+        "weight_decay": spec.training.weight_decay,
+        "model_params": json.dumps(spec.model_params, sort_keys=True),
+        "task_params": json.dumps(spec.task_params, sort_keys=True),
+        # The curriculum as run: per phase its tasks, trainable set, status and steps.
+        "phases": json.dumps(
+            [
+                {
+                    k: v
+                    for k, v in phase.items()
+                    if k in ("name", "tasks", "trainable", "status", "steps")
+                }
+                for phase in result.phases
+            ]
+        ),
     }
     dataset = network_dataset(recording, info)
     dataset["loss_curve"] = (("train_step",), np.asarray(result.loss, dtype=np.float64))
@@ -248,6 +310,12 @@ def _cmd_record(args: argparse.Namespace) -> int:
         eval_step=np.asarray(result.eval_steps, dtype=np.int64),
         train_step=np.arange(1, len(result.loss) + 1),
     )
+    pretrain_loss = [
+        x for phase in result.phases if phase["name"] == "pretrain" for x in phase["loss"]
+    ]
+    if pretrain_loss:
+        dataset["pretrain_loss_curve"] = (("pretrain_step",), np.asarray(pretrain_loss))
+        dataset = dataset.assign_coords(pretrain_step=np.arange(1, len(pretrain_loss) + 1))
     atomic_write_zarr(dataset, args.out)
     print(f"{spec.key}: {dataset['hidden'].shape} → {args.out}")
     return 0
@@ -434,6 +502,19 @@ def _cmd_list(args: argparse.Namespace) -> int:
         for name in tasks.available():
             doc = tasks.TASKS[name].__doc__ or tasks.TASKS[name].__mro__[1].__doc__ or ""
             print(f"{name:22s} {doc.strip().splitlines()[0] if doc.strip() else ''}")
+    return 0
+
+
+def _cmd_systems_bench(args: argparse.Namespace) -> int:
+    from dynsim.systems.bench import CRITERIA, run_bench
+
+    result = run_bench(
+        args.out, size=args.size, seed=args.seed, metrics=args.metrics, figure=not args.no_figure
+    )
+    for metric in result.metrics:
+        passed = [r.case for r in result.results if r.metric == metric and r.passed]
+        print(f"{metric:18s} passes {len(passed)}/{len(CRITERIA)}: {', '.join(passed) or '-'}")
+    print(f"systems bench ({args.size}, seed {args.seed}, {result.seconds:.0f} s) → {args.out}")
     return 0
 
 

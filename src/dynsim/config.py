@@ -16,7 +16,7 @@ import jsonschema
 import yaml
 
 from dynsim import metrics, models, tasks
-from dynsim.training import NetworkSpec, TrainingConfig
+from dynsim.training import NetworkSpec, TrainingConfig, parse_regime
 
 
 class ConfigError(ValueError):
@@ -51,7 +51,25 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(
                 f"config key '{key}': unknown name(s) {unknown}; available: {', '.join(known)}"
             )
+    _check_regimes(config)
     return config
+
+
+def _check_regimes(config: dict[str, Any]) -> None:
+    """Regime names parse, and curricula that need a task family get tasks that have one."""
+    for index, regime in enumerate(config.get("regimes", [])):
+        try:
+            parse_regime(regime)
+        except ValueError as err:
+            raise ConfigError(f"config key 'regimes.{index}': {err}") from None
+        if regime.startswith("pretrain") or regime == "multitask":
+            orphans = [t for t in config.get("tasks", []) if tasks.family(t) is None]
+            if orphans:
+                raise ConfigError(
+                    f"config key 'regimes.{index}': regime {regime!r} needs tasks of a "
+                    f"compositional family ({', '.join(sorted(tasks.FAMILIES))}); "
+                    f"{orphans} belong to none"
+                )
 
 
 def _fill_defaults(validator_class: type) -> type:

@@ -1,9 +1,29 @@
 """Train one network on one task, keep snapshots over learning, record test-set activity.
 
-Read top to bottom: :class:`NetworkSpec` says what to train; :func:`train` is the loop
-(Adam, masked task loss, weight decay, gradient clipping, stop at a target accuracy or a step
-budget, stop early on a non-finite loss); :func:`select_checkpoints` picks snapshots at
-fractions of training; :func:`record_activity` runs every checkpoint on the fixed test set.
+Read top to bottom: :class:`NetworkSpec` says what to train; :func:`curriculum` turns its
+regime into a list of :class:`Phase` s; :func:`train` runs them (Adam, masked task loss, weight
+decay, gradient clipping, stop at a target accuracy or a step budget, stop early on a
+non-finite loss); :func:`select_checkpoints` picks snapshots at fractions of the recorded phase;
+:func:`record_activity` runs every checkpoint on the network task's fixed test set.
+
+Regimes (the compositional groups of Guilhot et al. 2024; ``task`` is the target task and its
+family's components — basic, anti, delay — are looked up with :func:`dynsim.tasks.family`):
+
+- ``untrained``: never trained; one snapshot, at step 0; status ``untrained``.
+- ``master``: the target task only, every parameter trained.
+- ``master_frozen``: the target task only, only the input weights trained.
+- ``multitask``: all four tasks of the family interleaved (mixed in every batch),
+  every parameter trained, until every task reaches the criterion.
+- ``pretrain_<subset>_frozen`` / ``pretrain_<subset>_unfrozen``, with ``<subset>`` one or more
+  of ``basic``, ``anti``, ``delay`` in that order joined by ``_`` (absent = all three, as in
+  ``pretrain_frozen``): pretrain on those sub-tasks interleaved (every parameter trained, until
+  each reaches ``pretrain_target_accuracy`` or ``pretrain_steps`` run out), then train the
+  target task with only the input weights (``model.input_parameters()``) trainable (frozen)
+  or with everything trainable (unfrozen).
+
+Only the last phase (the target task) is *recorded*: its snapshots make the checkpoint schedule
+(step 0 = the end of pretraining), its status is the network's status, and ``loss`` is its loss
+curve; the earlier phases are summarised in ``TrainingResult.phases``.
 """
 
 from __future__ import annotations
@@ -12,6 +32,7 @@ import copy
 import hashlib
 import json
 import math
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -22,6 +43,12 @@ import torch
 from dynsim import models, tasks
 
 DEFAULT_CHECKPOINTS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
+# Every valid regime name (see the module docstring); the config schema uses the same pattern.
+REGIME_PATTERN = (
+    r"^(untrained|master|master_frozen|multitask"
+    r"|pretrain(_basic)?(_anti)?(_delay)?_(frozen|unfrozen))$"
+)
+STATUSES = ("converged", "budget_exhausted", "diverged", "untrained")
 
 
 @dataclass(frozen=True)
@@ -36,10 +63,14 @@ class TrainingConfig:
     eval_trials: int = 256
     snapshot_every: int = 5
     checkpoints: tuple[float, ...] = DEFAULT_CHECKPOINTS
+    pretrain_steps: int | None = None  # step budget of a pretraining phase; None: max_steps
+    pretrain_target_accuracy: float | None = None  # None: target_accuracy
 
     def __post_init__(self) -> None:
         if self.max_steps < 1 or self.batch_size < 1 or self.eval_every < 1:
             raise ValueError("max_steps, batch_size and eval_every must be ≥ 1")
+        if self.pretrain_steps is not None and self.pretrain_steps < 1:
+            raise ValueError(f"pretrain_steps must be ≥ 1, got {self.pretrain_steps}")
         if not all(0.0 <= f <= 1.0 for f in self.checkpoints):
             raise ValueError(f"checkpoint fractions must lie in [0, 1]: {self.checkpoints}")
 
@@ -88,16 +119,95 @@ class NetworkSpec:
         return models.build(self.arch, task.n_inputs, self.hidden_size, task.n_outputs, **params)
 
 
+@dataclass(frozen=True)
+class Phase:
+    """One stage of a curriculum.
+
+    ``tasks`` are trained interleaved (every batch mixes trials of all of them); ``trainable`` is
+    ``"all"`` or ``"input"`` (only ``model.input_parameters()``); the phase stops when every
+    task's accuracy on its evaluation batch reaches ``target_accuracy`` or after ``max_steps``.
+    Only a ``recorded`` phase keeps snapshots for the checkpoint schedule.
+    """
+
+    name: str
+    tasks: tuple[str, ...]
+    trainable: str
+    max_steps: int
+    target_accuracy: float
+    recorded: bool
+
+
+def parse_regime(regime: str) -> dict[str, Any]:
+    """The parts of a regime name: ``pretrain`` (components, in order), ``frozen`` (bool).
+
+    Raises ``ValueError`` for a name that is not a regime (see :data:`REGIME_PATTERN`).
+    """
+    if not re.match(REGIME_PATTERN, regime):
+        raise ValueError(
+            f"unknown regime {regime!r}: expected untrained, master, master_frozen, multitask, "
+            "or pretrain[_basic][_anti][_delay]_(frozen|unfrozen)"
+        )
+    if not regime.startswith("pretrain"):
+        return {"pretrain": (), "frozen": regime == "master_frozen"}
+    parts = regime.split("_")[1:-1]
+    return {"pretrain": tuple(parts) or tasks.COMPONENTS, "frozen": regime.endswith("_frozen")}
+
+
+def curriculum(spec: NetworkSpec) -> list[Phase]:
+    """The phases that train ``spec`` (empty for ``untrained``); the last one is recorded."""
+    cfg = spec.training
+    regime = parse_regime(spec.regime)
+    target = Phase(
+        name="target",
+        tasks=(spec.task,),
+        trainable="input" if regime["frozen"] else "all",
+        max_steps=cfg.max_steps,
+        target_accuracy=cfg.target_accuracy,
+        recorded=True,
+    )
+    if spec.regime == "untrained":
+        return []
+    if spec.regime in ("master", "master_frozen"):
+        return [target]
+    family = tasks.family(spec.task)
+    if family is None:
+        raise ValueError(
+            f"regime {spec.regime!r} needs a task of a compositional family "
+            f"({', '.join(sorted(tasks.FAMILIES))}); {spec.task!r} is in none"
+        )
+    if spec.regime == "multitask":
+        members = tuple(family[c] for c in (*tasks.COMPONENTS, "target"))
+        return [Phase("multitask", members, "all", cfg.max_steps, cfg.target_accuracy, True)]
+    pretrain = Phase(
+        name="pretrain",
+        tasks=tuple(family[c] for c in regime["pretrain"]),
+        trainable="all",
+        max_steps=cfg.pretrain_steps or cfg.max_steps,
+        target_accuracy=(
+            cfg.target_accuracy
+            if cfg.pretrain_target_accuracy is None
+            else cfg.pretrain_target_accuracy
+        ),
+        recorded=False,
+    )
+    return [pretrain, target]
+
+
 @dataclass
 class TrainingResult:
+    """What :func:`train` returns; steps, snapshots and ``loss`` are of the recorded phase."""
+
     spec: NetworkSpec
-    status: str  # "converged", "budget_exhausted" or "diverged"
+    status: str  # one of STATUSES
     final_step: int
     snapshots: dict[int, dict[str, torch.Tensor]]  # step → state_dict (CPU)
     loss: list[float]  # one value per step
     eval_steps: list[int]
     eval_accuracy: list[float]
     seconds: float
+    # Per phase: name, tasks, trainable, status, steps, loss, eval_steps, eval_accuracy (task →
+    # list). Empty in results written before curricula existed.
+    phases: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -112,61 +222,180 @@ class TrainingResult:
 
 
 def train(spec: NetworkSpec, device: str = "cpu") -> TrainingResult:
-    """Train the network ``spec`` describes. Deterministic for a given spec on CPU."""
-    cfg = spec.training
+    """Train the network ``spec`` describes through its curriculum.
+
+    Deterministic for a given spec on CPU: the global torch seed (initial weights, network
+    noise) and one trial generator are seeded from ``spec.seed``; each task's evaluation batch
+    is drawn from its own generator seeded from ``spec.seed``.
+    """
     torch.manual_seed(spec.seed)
-    task = spec.build_task()
     model = spec.build_model().to(device)
     generator = torch.Generator().manual_seed(spec.seed)
-    eval_batch = task.generate(
-        cfg.eval_trials, mode="train", generator=torch.Generator().manual_seed(10_000 + spec.seed)
-    )
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=cfg.learning_rate, weight_decay=cfg.weight_decay
-    )
-    snapshots = {0: _state(model)}
-    losses: list[float] = []
-    eval_steps: list[int] = []
-    eval_accuracy: list[float] = []
-    status, step = "budget_exhausted", 0
+    phases = curriculum(spec)
     start = time.perf_counter()
-
-    while step < cfg.max_steps:
-        model.train()
-        batch = task.generate(cfg.batch_size, mode="train", generator=generator, device=device)
-        outputs, _ = model(batch.inputs)
-        loss = task.loss(outputs, batch)
-        if not math.isfinite(loss.item()):
-            status = "diverged"
-            losses.append(float("nan"))
+    summaries: list[dict[str, Any]] = []
+    if not phases:  # untrained: evaluate the initial network once
+        task = spec.build_task()
+        accuracy = evaluate(model, task, _eval_batch(task, spec))
+        return TrainingResult(
+            spec=spec,
+            status="untrained",
+            final_step=0,
+            snapshots={0: _state(model)},
+            loss=[],
+            eval_steps=[0],
+            eval_accuracy=[accuracy],
+            seconds=time.perf_counter() - start,
+            phases=[],
+        )
+    for phase in phases:
+        run = _run_phase(spec, phase, model, generator, device)
+        summaries.append(run["summary"])
+        if run["summary"]["status"] == "diverged" or phase.recorded:
             break
-        optimizer.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        optimizer.step()
-        step += 1
-        losses.append(loss.item())
-        if step % cfg.snapshot_every == 0:
-            snapshots[step] = _state(model)
-        if step % cfg.eval_every == 0 or step == cfg.max_steps:
-            accuracy = evaluate(model, task, eval_batch)
-            eval_steps.append(step)
-            eval_accuracy.append(accuracy)
-            if accuracy >= cfg.target_accuracy:
-                status = "converged"
-                break
-
-    snapshots[step] = _state(model)
+    last = run["summary"]
+    if not phase.recorded:  # diverged while pretraining: the target phase never started
+        return TrainingResult(
+            spec=spec,
+            status="diverged",
+            final_step=0,
+            snapshots={0: _state(model)},
+            loss=[float("nan")],
+            eval_steps=[],
+            eval_accuracy=[],
+            seconds=time.perf_counter() - start,
+            phases=summaries,
+        )
     return TrainingResult(
         spec=spec,
-        status=status,
-        final_step=step,
-        snapshots=snapshots,
-        loss=losses,
-        eval_steps=eval_steps,
-        eval_accuracy=eval_accuracy,
+        status=last["status"],
+        final_step=last["steps"],
+        snapshots=run["snapshots"],
+        loss=last["loss"],
+        eval_steps=last["eval_steps"],
+        eval_accuracy=last["eval_accuracy"][spec.task],
         seconds=time.perf_counter() - start,
+        phases=summaries,
     )
+
+
+def _eval_batch(task: tasks.Task, spec: NetworkSpec) -> tasks.TrialBatch:
+    """The fixed batch a task's accuracy is measured on during training (train timings)."""
+    generator = torch.Generator().manual_seed(10_000 + spec.seed)
+    return task.generate(spec.training.eval_trials, mode="train", generator=generator)
+
+
+def _mixed_batch(
+    phase_tasks: list[tasks.Task], n_trials: int, generator: torch.Generator, device: str
+) -> tasks.TrialBatch:
+    """One training batch with trials of every task (as equal shares as ``n_trials`` allows,
+    in the tasks' order), padded to the longest trial. With one task: that task's batch.
+
+    Tasks of one phase share a family (layout and loss); only the epochs all of them have are
+    kept (the decision epoch always is).
+    """
+    if len(phase_tasks) == 1:
+        return phase_tasks[0].generate(n_trials, mode="train", generator=generator, device=device)
+    shares = [
+        n_trials // len(phase_tasks) + (k < n_trials % len(phase_tasks))
+        for k in range(len(phase_tasks))
+    ]
+    parts = [
+        t.generate(max(n, 1), mode="train", generator=generator)
+        for t, n in zip(phase_tasks, shares, strict=True)
+    ]
+    n_steps = max(b.n_steps for b in parts)
+
+    def pad(x: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.pad(x, (0, 0) * (x.dim() - 2) + (0, n_steps - x.shape[1]))
+
+    shared = [e for e in parts[0].epochs if all(e in b.epochs for b in parts)]
+    return tasks.TrialBatch(
+        inputs=torch.cat([pad(b.inputs) for b in parts]).to(device),
+        targets=torch.cat([pad(b.targets) for b in parts]).to(device),
+        mask=torch.cat([pad(b.mask) for b in parts]).to(device),
+        epochs={
+            e: tuple(np.concatenate([b.epochs[e][i] for b in parts]) for i in (0, 1))
+            for e in shared
+        },
+        conditions={
+            k: np.concatenate([b.conditions[k] for b in parts])
+            for k in parts[0].conditions
+            if all(k in b.conditions for b in parts)
+        },
+        dt=parts[0].dt,
+        input_names=parts[0].input_names,
+        output_names=parts[0].output_names,
+    )
+
+
+def _run_phase(
+    spec: NetworkSpec,
+    phase: Phase,
+    model: models.RecurrentNetwork,
+    generator: torch.Generator,
+    device: str,
+) -> dict[str, Any]:
+    """Train ``model`` in place through one phase; returns its summary and snapshots."""
+    cfg = spec.training
+    phase_tasks = [tasks.get(name, **spec.task_params) for name in phase.tasks]
+    eval_batches = [_eval_batch(t, spec) for t in phase_tasks]
+    if phase.trainable == "input":
+        trainable = list(model.input_parameters())
+    elif phase.trainable == "all":
+        trainable = list(model.parameters())
+    else:
+        raise ValueError(f"trainable must be 'all' or 'input', got {phase.trainable!r}")
+    chosen = {id(p) for p in trainable}
+    for p in model.parameters():
+        p.requires_grad_(id(p) in chosen)
+    optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
+    snapshots = {0: _state(model)} if phase.recorded else {}
+    losses: list[float] = []
+    eval_steps: list[int] = []
+    eval_accuracy: dict[str, list[float]] = {t.name: [] for t in phase_tasks}
+    status, step = "budget_exhausted", 0
+    try:
+        while step < phase.max_steps:
+            model.train()
+            batch = _mixed_batch(phase_tasks, cfg.batch_size, generator, device)
+            outputs, _ = model(batch.inputs)
+            loss = phase_tasks[0].loss(outputs, batch)
+            if not math.isfinite(loss.item()):
+                status = "diverged"
+                losses.append(float("nan"))
+                break
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)
+            optimizer.step()
+            step += 1
+            losses.append(loss.item())
+            if phase.recorded and step % cfg.snapshot_every == 0:
+                snapshots[step] = _state(model)
+            if step % cfg.eval_every == 0 or step == phase.max_steps:
+                eval_steps.append(step)
+                for t, eval_batch in zip(phase_tasks, eval_batches, strict=True):
+                    eval_accuracy[t.name].append(evaluate(model, t, eval_batch))
+                if min(acc[-1] for acc in eval_accuracy.values()) >= phase.target_accuracy:
+                    status = "converged"
+                    break
+    finally:
+        for p in model.parameters():
+            p.requires_grad_(True)
+    if phase.recorded:
+        snapshots[step] = _state(model)
+    summary = {
+        "name": phase.name,
+        "tasks": list(phase.tasks),
+        "trainable": phase.trainable,
+        "status": status,
+        "steps": step,
+        "loss": losses,
+        "eval_steps": eval_steps,
+        "eval_accuracy": eval_accuracy,
+    }
+    return {"summary": summary, "snapshots": snapshots}
 
 
 def evaluate(model: models.RecurrentNetwork, task: tasks.Task, batch: tasks.TrialBatch) -> float:
@@ -177,7 +406,12 @@ def evaluate(model: models.RecurrentNetwork, task: tasks.Task, batch: tasks.Tria
 
 
 def select_checkpoints(result: TrainingResult) -> list[tuple[int, float]]:
-    """(step, progress) of the snapshot nearest to each requested fraction of training."""
+    """(step, progress) of the snapshot nearest to each requested fraction of training.
+
+    An untrained network has one checkpoint, (0, 0.0).
+    """
+    if result.status == "untrained":
+        return [(0, 0.0)]
     steps = np.array(sorted(result.snapshots))
     chosen = []
     for fraction in result.spec.training.checkpoints:

@@ -78,6 +78,25 @@ def check_finite(arr: np.ndarray) -> None:
         raise PreparationError(f"activity contains {n_bad} non-finite values (NaN/inf)")
 
 
+def pair_inner_products(
+    vectors_a: Sequence[np.ndarray | None],
+    vectors_b: Sequence[np.ndarray | None],
+    pairs: np.ndarray,
+) -> np.ndarray | None:
+    """⟨a_i, b_j⟩ for every pair (i, j) with one matrix product over the networks involved.
+
+    For metrics whose similarity is an inner product of per-network feature vectors (CKA's
+    flattened Gram matrices, RSA's RDM vectors). Returns None when a vector is missing or the
+    sizes differ, so the caller falls back to its per-pair route.
+    """
+    rows, cols = np.unique(pairs[:, 0]), np.unique(pairs[:, 1])
+    used = [vectors_a[i] for i in rows] + [vectors_b[j] for j in cols]
+    if any(v is None for v in used) or len({v.size for v in used}) != 1:
+        return None
+    block = np.stack([vectors_a[i] for i in rows]) @ np.stack([vectors_b[j] for j in cols]).T
+    return block[np.searchsorted(rows, pairs[:, 0]), np.searchsorted(cols, pairs[:, 1])]
+
+
 def similarity_to_distance(similarity: np.ndarray | float, score: str) -> np.ndarray | float:
     """Convert a similarity in [−1, 1] to a distance by the rule named ``score``."""
     s = np.clip(similarity, -1.0, 1.0)

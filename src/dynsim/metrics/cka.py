@@ -13,6 +13,7 @@ from dynsim.metrics.base import (
     PreparationError,
     as_samples,
     check_finite,
+    pair_inner_products,
     similarity_to_distance,
 )
 
@@ -79,21 +80,14 @@ class CKA(Metric):
         return float(similarity_to_distance(self.similarity(a, b), self.score_rule))
 
     def compare_batch(
-        self,
-        prepared_a: Sequence[PreparedCKA],
-        prepared_b: Sequence[PreparedCKA],
-        pairs: np.ndarray,
+        self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
     ) -> np.ndarray:
-        rows = np.unique(pairs[:, 0])
-        cols = np.unique(pairs[:, 1])
-        involved = [prepared_a[i] for i in rows] + [prepared_b[j] for j in cols]
-        if any(p.gram is None for p in involved) or len({p.gram.size for p in involved}) != 1:
-            return super().compare_batch(prepared_a, prepared_b, pairs)
-        grams_a = np.stack([prepared_a[i].gram for i in rows])
-        grams_b = np.stack([prepared_b[j].gram for j in cols])
-        block = grams_a @ grams_b.T  # one BLAS call for every pair in the batch
-        row_pos = np.searchsorted(rows, pairs[:, 0])
-        col_pos = np.searchsorted(cols, pairs[:, 1])
-        return np.asarray(
-            similarity_to_distance(block[row_pos, col_pos], self.score_rule), dtype=np.float64
+        sims = None
+        sims = pair_inner_products(
+            [getattr(p, "gram", None) for p in prepared_a],
+            [getattr(p, "gram", None) for p in prepared_b],
+            pairs,
         )
+        if sims is None:
+            return super().compare_batch(prepared_a, prepared_b, pairs)
+        return np.asarray(similarity_to_distance(sims, self.score_rule), dtype=np.float64)

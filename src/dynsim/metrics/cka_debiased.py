@@ -8,7 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from dynsim.metrics.base import Metric, PreparationError, similarity_to_distance
+from dynsim.metrics.base import (
+    Metric,
+    PreparationError,
+    pair_inner_products,
+    similarity_to_distance,
+)
 from dynsim.metrics.cca import centred_samples
 
 # Above this many samples the n×n U-centred Gram matrices are not formed.
@@ -131,19 +136,14 @@ class DebiasedCKA(Metric):
         return float(similarity_to_distance(self.similarity(a, b), self.score_rule))
 
     def compare_batch(
-        self,
-        prepared_a: Sequence[PreparedDebiasedCKA],
-        prepared_b: Sequence[PreparedDebiasedCKA],
-        pairs: np.ndarray,
+        self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
     ) -> np.ndarray:
-        rows = np.unique(pairs[:, 0])
-        cols = np.unique(pairs[:, 1])
-        used = [prepared_a[i] for i in rows] + [prepared_b[j] for j in cols]
-        if any(p.gram_u is None for p in used) or len({p.gram_u.size for p in used}) != 1:
-            return super().compare_batch(prepared_a, prepared_b, pairs)
-        block = (
-            np.stack([prepared_a[i].gram_u for i in rows])
-            @ np.stack([prepared_b[j].gram_u for j in cols]).T
+        sims = None
+        sims = pair_inner_products(
+            [getattr(p, "gram_u", None) for p in prepared_a],
+            [getattr(p, "gram_u", None) for p in prepared_b],
+            pairs,
         )
-        sims = block[np.searchsorted(rows, pairs[:, 0]), np.searchsorted(cols, pairs[:, 1])]
+        if sims is None:
+            return super().compare_batch(prepared_a, prepared_b, pairs)
         return np.asarray(similarity_to_distance(sims, self.score_rule), dtype=np.float64)

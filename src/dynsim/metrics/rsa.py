@@ -14,6 +14,7 @@ from dynsim.metrics.base import (
     PreparationError,
     as_trajectories,
     check_finite,
+    pair_inner_products,
     similarity_to_distance,
 )
 
@@ -208,21 +209,17 @@ class RSA(Metric):
         return float(similarity_to_distance(self.similarity(a, b), self.score_rule))
 
     def compare_batch(
-        self,
-        prepared_a: Sequence[PreparedRSA],
-        prepared_b: Sequence[PreparedRSA],
-        pairs: np.ndarray,
+        self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
     ) -> np.ndarray:
-        rows = np.unique(pairs[:, 0])
-        cols = np.unique(pairs[:, 1])
-        used = [prepared_a[i] for i in rows] + [prepared_b[j] for j in cols]
-        if self.method == "tau_a" or len({p.n_conditions for p in used}) != 1:
+        sims = None
+        if self.method != "tau_a":
+            sims = pair_inner_products(
+                [getattr(p, "vector", None) for p in prepared_a],
+                [getattr(p, "vector", None) for p in prepared_b],
+                pairs,
+            )
+        if sims is None:
             return super().compare_batch(prepared_a, prepared_b, pairs)
-        block = (
-            np.stack([prepared_a[i].vector for i in rows])
-            @ np.stack([prepared_b[j].vector for j in cols]).T
-        )
-        sims = block[np.searchsorted(rows, pairs[:, 0]), np.searchsorted(cols, pairs[:, 1])]
         return np.asarray(similarity_to_distance(sims, self.score_rule), dtype=np.float64)
 
 

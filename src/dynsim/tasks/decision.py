@@ -3,17 +3,18 @@
 Four variants share one input/output layout so that one network can learn several of them:
 ``pdm`` (choose the side with more evidence), ``anti_pdm`` (choose the other side),
 ``pdm_delay`` and ``anti_pdm_delay`` (a memory delay separates stimulus and response).
+The structure common to every compositional family (epochs, fixation cue, rule input, mask,
+loss, accuracy) is described in :mod:`dynsim.tasks.compositional`.
 
 Inputs (in this order): fixation cue, evidence for choice 1, evidence for choice 2, then a
 one-hot rule over the four variants. Outputs: fixate, choice 1, choice 2.
-Epochs: fixation → stimulus → (delay) → decision. The fixation cue is on until the decision
-epoch. During the stimulus, evidence_k = 0.5 ± coherence/2 (+ for the correct side of the
-stimulus) plus Gaussian noise of std ``sigma`` per step.
+During the stimulus, evidence_k = 0.5 ± coherence/2 (+ for the correct side of the stimulus)
+plus Gaussian noise of std ``sigma`` per step.
 
 Targets are class indices: 0 (fixate) before the decision epoch, the chosen side (1 or 2)
 during it. Loss: cross-entropy over time steps weighted by the mask.
 Accuracy: a trial is correct when the class with the largest mean output over the decision
-epoch is the correct choice (chance = 0.5).
+epoch is the correct choice (chance = 0.5). Test grid: every (coherence, direction).
 """
 
 from __future__ import annotations
@@ -22,24 +23,30 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from dynsim.tasks.base import Task, TrialBatch, ms_to_steps
+from dynsim.tasks.compositional import (
+    DEFAULT_TEST_TIMING,
+    DEFAULT_TRAIN_TIMING,
+    CompositionalTask,
+)
 
 RULES = ("pdm", "anti_pdm", "pdm_delay", "anti_pdm_delay")
-
-# Train timings are drawn uniformly from [low, high] ms per trial; test timings are fixed.
-DEFAULT_TRAIN_TIMING = {
-    "fixation": (100.0, 300.0),
-    "stimulus": (300.0, 700.0),
-    "delay": (200.0, 600.0),
-    "decision": (100.0, 300.0),
-}
-DEFAULT_TEST_TIMING = {"fixation": 200.0, "stimulus": 500.0, "delay": 400.0, "decision": 200.0}
 DEFAULT_COHERENCES = (0.05, 0.1, 0.2, 0.4)
 
+__all__ = [
+    "DEFAULT_COHERENCES",
+    "DEFAULT_TEST_TIMING",
+    "DEFAULT_TRAIN_TIMING",
+    "RULES",
+    "AntiPerceptualDecisionMaking",
+    "DecisionMaking",
+    "DelayedAntiPerceptualDecisionMaking",
+    "DelayedPerceptualDecisionMaking",
+    "PerceptualDecisionMaking",
+]
 
-class DecisionMaking(Task):
+
+class DecisionMaking(CompositionalTask):
     """One variant of the perceptual decision-making family; see the module docstring.
 
     Parameters
@@ -47,14 +54,17 @@ class DecisionMaking(Task):
     dt : time step in ms (> 0).
     coherences : positive evidence strengths the stimulus is drawn from.
     sigma : std of the input noise per step (≥ 0).
-    train_timing : epoch → (low, high) ms, overriding :data:`DEFAULT_TRAIN_TIMING`.
-    test_timing : epoch → ms, overriding :data:`DEFAULT_TEST_TIMING`.
+    train_timing : epoch → (low, high) ms, overriding the default train timings.
+    test_timing : epoch → ms, overriding the default test timings.
+    decision_weight : loss weight of decision-epoch steps relative to the others (> 0).
     """
 
+    family = "pdm"
+    rules = RULES
+    stimulus_names = ("evidence_1", "evidence_2")
+    response_names = ("choice_1", "choice_2")
     n_inputs: ClassVar[int] = 3 + len(RULES)
     n_outputs: ClassVar[int] = 3
-    anti: ClassVar[bool] = False
-    delayed: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -63,142 +73,49 @@ class DecisionMaking(Task):
         sigma: float = 0.2,
         train_timing: dict[str, Any] | None = None,
         test_timing: dict[str, Any] | None = None,
+        decision_weight: float = 1.0,
     ) -> None:
-        if sigma < 0:
-            raise ValueError(f"sigma must be ≥ 0, got {sigma}")
         if not coherences or min(coherences) <= 0:
             raise ValueError(f"coherences must be positive, got {coherences}")
-        super().__init__(dt=dt, coherences=tuple(coherences), sigma=sigma)
+        super().__init__(
+            dt=dt,
+            sigma=sigma,
+            train_timing=train_timing,
+            test_timing=test_timing,
+            decision_weight=decision_weight,
+            coherences=tuple(coherences),
+        )
         self.coherences = tuple(float(c) for c in coherences)
-        self.sigma = float(sigma)
-        self.train_timing = {
-            **DEFAULT_TRAIN_TIMING,
-            **{k: tuple(v) for k, v in (train_timing or {}).items()},
+
+    @property
+    def n_conditions(self) -> int:
+        return 2 * len(self.coherences)
+
+    def _draw_conditions(
+        self, n_trials: int, generator: torch.Generator
+    ) -> dict[str, torch.Tensor]:
+        coherence_idx = torch.randint(len(self.coherences), (n_trials,), generator=generator)
+        direction = torch.randint(2, (n_trials,), generator=generator) * 2 - 1
+        return {"coherence_idx": coherence_idx, "direction": direction}
+
+    def _grid_conditions(self, n_trials: int) -> dict[str, torch.Tensor]:
+        grid = torch.arange(n_trials) % self.n_conditions
+        return {"coherence_idx": grid // 2, "direction": (grid % 2) * 2 - 1}
+
+    def _stimulus(self, conditions: dict[str, torch.Tensor]) -> torch.Tensor:
+        coherence = torch.tensor(self.coherences)[conditions["coherence_idx"]]
+        direction = conditions["direction"]
+        return 0.5 + 0.5 * coherence[:, None] * direction[:, None] * torch.tensor([1.0, -1.0])
+
+    def _correct_response(self, conditions: dict[str, torch.Tensor]) -> torch.Tensor:
+        side = torch.where(conditions["direction"] > 0, 1, 2)
+        return 3 - side if self.anti else side
+
+    def _condition_labels(self, conditions: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+        return {
+            "coherence": np.asarray(self.coherences)[conditions["coherence_idx"].numpy()],
+            "direction": conditions["direction"].numpy().astype(np.int64),
         }
-        self.test_timing = {**DEFAULT_TEST_TIMING, **(test_timing or {})}
-        self.epoch_names = [
-            "fixation",
-            "stimulus",
-            *(["delay"] if self.delayed else []),
-            "decision",
-        ]
-        self.input_names = ["fixation", "evidence_1", "evidence_2", *(f"rule_{r}" for r in RULES)]
-        self.output_names = ["fixate", "choice_1", "choice_2"]
-
-    # -- generation ---------------------------------------------------------------------------
-    def generate(
-        self,
-        n_trials: int,
-        *,
-        mode: str = "train",
-        generator: torch.Generator | None = None,
-        device: str | torch.device = "cpu",
-    ) -> TrialBatch:
-        if mode not in ("train", "test"):
-            raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
-        generator = generator or torch.Generator().manual_seed(0)
-        n_coh = len(self.coherences)
-        if mode == "train":
-            coherence_idx = torch.randint(n_coh, (n_trials,), generator=generator)
-            direction = torch.randint(2, (n_trials,), generator=generator) * 2 - 1
-            durations = {
-                name: self._draw_steps(self.train_timing[name], n_trials, generator)
-                for name in self.epoch_names
-            }
-        else:
-            # The test grid: every (coherence, direction), repeated to fill n_trials.
-            grid = torch.arange(n_trials) % (2 * n_coh)
-            coherence_idx, direction = grid // 2, (grid % 2) * 2 - 1
-            durations = {
-                name: torch.full((n_trials,), ms_to_steps(self.test_timing[name], self.dt))
-                for name in self.epoch_names
-            }
-        return self._build(coherence_idx, direction, durations, generator, device)
-
-    def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
-        n_trials = 2 * len(self.coherences) * n_repeats
-        return self.generate(n_trials, mode="test", generator=torch.Generator().manual_seed(seed))
-
-    def _draw_steps(
-        self, bounds: tuple[float, float], n_trials: int, generator: torch.Generator
-    ) -> torch.Tensor:
-        low, high = ms_to_steps(bounds[0], self.dt), ms_to_steps(bounds[1], self.dt)
-        return torch.randint(low, high + 1, (n_trials,), generator=generator)
-
-    def _build(
-        self,
-        coherence_idx: torch.Tensor,
-        direction: torch.Tensor,
-        durations: dict[str, torch.Tensor],
-        generator: torch.Generator,
-        device: str | torch.device,
-    ) -> TrialBatch:
-        n_trials = coherence_idx.shape[0]
-        stops = torch.cumsum(torch.stack([durations[n] for n in self.epoch_names]), dim=0)
-        starts = stops - torch.stack([durations[n] for n in self.epoch_names])
-        n_steps = int(stops[-1].max())
-        steps = torch.arange(n_steps)[None, :]
-        inside = {
-            name: (steps >= starts[k][:, None]) & (steps < stops[k][:, None])
-            for k, name in enumerate(self.epoch_names)
-        }
-        coherence = torch.tensor(self.coherences)[coherence_idx]
-        inputs = torch.zeros(n_trials, n_steps, self.n_inputs)
-        in_trial = steps < stops[-1][:, None]
-        inputs[..., 0] = (in_trial & ~inside["decision"]).float()
-        signal = 0.5 + 0.5 * coherence[:, None] * direction[:, None] * torch.tensor([1.0, -1.0])
-        noise = self.sigma * torch.randn(n_trials, n_steps, 2, generator=generator)
-        stimulus = inside["stimulus"][..., None].float()
-        inputs[..., 1:3] = stimulus * (signal[:, None, :] + noise)
-        inputs[..., 3 + RULES.index(self.name)] = in_trial.float()
-
-        correct_side = torch.where(direction > 0, 1, 2)
-        if self.anti:
-            correct_side = 3 - correct_side
-        targets = torch.where(inside["decision"], correct_side[:, None], 0).long()
-        mask = in_trial.float()
-        epochs = {
-            name: (starts[k].numpy().copy(), stops[k].numpy().copy())
-            for k, name in enumerate(self.epoch_names)
-        }
-        conditions = {
-            "coherence": np.asarray(self.coherences)[coherence_idx.numpy()],  # exact labels
-            "direction": direction.numpy().astype(np.int64),
-            "correct_choice": correct_side.numpy().astype(np.int64),
-            "rule": np.full(n_trials, self.name, dtype=object),
-        }
-        return TrialBatch(
-            inputs=inputs.to(device),
-            targets=targets.to(device),
-            mask=mask.to(device),
-            epochs=epochs,
-            conditions=conditions,
-            dt=self.dt,
-            input_names=list(self.input_names),
-            output_names=list(self.output_names),
-        )
-
-    # -- evaluation ---------------------------------------------------------------------------
-    def loss(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:
-        per_step = F.cross_entropy(
-            outputs.reshape(-1, outputs.shape[-1]), batch.targets.reshape(-1), reduction="none"
-        )
-        mask = batch.mask.reshape(-1)
-        return (per_step * mask).sum() / mask.sum()
-
-    def choices(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:
-        """The chosen class per trial: argmax of the mean output over the decision epoch."""
-        start, stop = batch.epochs["decision"]
-        steps = torch.arange(outputs.shape[1], device=outputs.device)[None, :]
-        window = (steps >= torch.as_tensor(start, device=outputs.device)[:, None]) & (
-            steps < torch.as_tensor(stop, device=outputs.device)[:, None]
-        )
-        mean = (outputs * window[..., None]).sum(1) / window.sum(1, keepdim=True)
-        return mean.argmax(-1)
-
-    def accuracy(self, outputs: torch.Tensor, batch: TrialBatch) -> float:
-        correct = torch.as_tensor(batch.conditions["correct_choice"], device=outputs.device)
-        return float((self.choices(outputs, batch) == correct).float().mean())
 
 
 class PerceptualDecisionMaking(DecisionMaking):

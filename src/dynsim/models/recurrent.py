@@ -1,7 +1,5 @@
-"""Recurrent networks that return their whole hidden trajectory.
+"""Leaky recurrent architectures stepped in time: leaky RNN, leaky GRU, leaky LSTM.
 
-Every architecture maps inputs (trial, time, input) to ``(outputs, hidden)`` with outputs
-(trial, time, output) from a linear readout of the hidden state and hidden (trial, time, unit).
 Time constants: α = dt / τ is the fraction of the state updated per step (α = 1: no leak).
 Noise is added only in training mode (``model.train()``), so recordings are deterministic.
 """
@@ -9,10 +7,11 @@ Noise is added only in training mode (``model.train()``), so recordings are dete
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
 
 import torch
 from torch import nn
+
+from dynsim.models.base import RecurrentNetwork
 
 ACTIVATIONS = {
     "relu": torch.relu,
@@ -22,47 +21,12 @@ ACTIVATIONS = {
 }
 
 
-class RecurrentNetwork(nn.Module):
-    """Shared interface: ``forward(inputs) -> (outputs, hidden)``; a ``readout`` layer."""
-
-    arch: ClassVar[str] = "recurrent"
-
-    def __init__(self, n_input: int, n_hidden: int, n_output: int, dt: float, tau: float) -> None:
-        super().__init__()
-        if min(n_input, n_hidden, n_output) < 1:
-            raise ValueError("layer sizes must be positive")
-        if not 0 < dt <= tau:
-            raise ValueError(f"need 0 < dt ≤ tau, got dt={dt}, tau={tau}")
-        self.n_input, self.n_hidden, self.n_output = n_input, n_hidden, n_output
-        self.alpha = dt / tau
-        self.readout = nn.Linear(n_hidden, n_output)
-
-    def step(self, x: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
-
-    def input_parameters(self) -> list[nn.Parameter]:
-        """The parameters that map inputs into the network (trainable in 'frozen' regimes)."""
-        raise NotImplementedError
-
-    def forward(
-        self, inputs: torch.Tensor, hidden0: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        n_trials, n_steps, _ = inputs.shape
-        hidden = inputs.new_zeros(n_trials, self.n_hidden) if hidden0 is None else hidden0
-        trajectory = []
-        for t in range(n_steps):
-            hidden = self.step(inputs[:, t], hidden)
-            trajectory.append(hidden)
-        states = torch.stack(trajectory, dim=1)
-        return self.readout(states), states
-
-
 class LeakyRNN(RecurrentNetwork):
     """h ← (1 − α) h + α f(W_in x + W_rec h + b + σ_rec √(2/α) ε).
 
     W_rec is initialised as ``init_gain`` · N(0, 1/n_hidden) (gain 1 is at the edge of chaos
     for tanh). The √(2/α) scaling keeps the stationary noise level independent of dt, as in
-    Yang et al. (2019).
+    Yang et al. (2019). Input weights: ``input`` (W_in and b).
     """
 
     arch = "leaky_rnn"
@@ -101,7 +65,10 @@ class LeakyRNN(RecurrentNetwork):
 
 
 class LeakyGRU(RecurrentNetwork):
-    """A GRU cell whose new state is mixed in at rate α: h ← (1 − α) h + α GRU(x, h)."""
+    """A GRU cell whose new state is mixed in at rate α: h ← (1 − α) h + α GRU(x, h).
+
+    Input weights: the cell's input-to-hidden weights and biases of all three gates.
+    """
 
     arch = "gru"
 
@@ -129,19 +96,51 @@ class LeakyGRU(RecurrentNetwork):
         return [self.cell.weight_ih, self.cell.bias_ih]
 
 
-ARCHITECTURES: dict[str, type[RecurrentNetwork]] = {cls.arch: cls for cls in (LeakyRNN, LeakyGRU)}
+class LeakyLSTM(RecurrentNetwork):
+    """An LSTM cell whose new state is mixed in at rate α, for both h and the cell state c.
 
+    (h, c) ← (1 − α)(h, c) + α LSTM(x, (h, c)). The recorded hidden state is h (the
+    output the readout sees), not the cell state c. The forget gate's bias starts at 1 (a
+    common choice that eases learning of long memories). Input weights: the cell's
+    input-to-hidden weights and biases of all four gates.
+    """
 
-def available() -> list[str]:
-    return sorted(ARCHITECTURES)
+    arch = "lstm"
 
+    def __init__(
+        self,
+        n_input: int,
+        n_hidden: int,
+        n_output: int,
+        *,
+        dt: float = 20.0,
+        tau: float = 100.0,
+        noise_std: float = 0.05,
+        forget_bias: float = 1.0,
+    ) -> None:
+        super().__init__(n_input, n_hidden, n_output, dt, tau)
+        self.noise_std = float(noise_std)
+        self.cell = nn.LSTMCell(n_input, n_hidden)
+        with torch.no_grad():  # gate order in PyTorch: input, forget, cell, output
+            self.cell.bias_hh[n_hidden : 2 * n_hidden].fill_(float(forget_bias))
+            self.cell.bias_ih[n_hidden : 2 * n_hidden].zero_()
 
-def build(arch: str, n_input: int, n_hidden: int, n_output: int, **params: Any) -> RecurrentNetwork:
-    """A network by architecture name; ``params`` are that architecture's keyword arguments."""
-    try:
-        cls = ARCHITECTURES[arch]
-    except KeyError:
-        raise ValueError(
-            f"unknown architecture {arch!r}; available: {', '.join(available())}"
-        ) from None
-    return cls(n_input, n_hidden, n_output, **params)
+    def initial_state(self, inputs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        zeros = inputs.new_zeros(inputs.shape[0], self.n_hidden)
+        return zeros, zeros.clone()
+
+    def step(
+        self, x: torch.Tensor, state: tuple[torch.Tensor, torch.Tensor]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        h, c = state
+        new_h, new_c = self.cell(x, (h, c))
+        if self.training and self.noise_std > 0:
+            new_h = new_h + self.noise_std * torch.randn_like(new_h)
+        a = self.alpha
+        return (1 - a) * h + a * new_h, (1 - a) * c + a * new_c
+
+    def observe(self, state: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        return state[0]
+
+    def input_parameters(self) -> list[nn.Parameter]:
+        return [self.cell.weight_ih, self.cell.bias_ih]

@@ -1,0 +1,254 @@
+"""Shared machinery of the compositional task families (Guilhot et al. 2024, NeuroGym style).
+
+A compositional family has four variants built from two binary components — *anti* (answer
+the opposite of what the stimulus says) and *delay* (a memory delay separates the stimulus from
+the response) — on top of a *basic* task. All four share one input/output layout, so a single
+network can be trained on several of them with a one-hot rule input telling which variant a
+trial belongs to.
+
+Inputs (in this order): the fixation cue, the family's stimulus channels, then a one-hot rule
+over the family's four variants (on for the whole trial). Output 0 is "fixate".
+Epochs: fixation → stimulus → (delay) → decision; the fixation cue is on until the decision
+epoch. Targets are class indices: 0 (fixate) before the decision epoch, the correct response
+during it. The loss mask covers each trial and nothing after it (batches are padded to the
+longest trial). Loss: cross-entropy per step, weighted by the mask and by ``decision_weight``
+during the decision epoch (1 by default; Yang et al. 2019 weight the response period 5×, which
+helps the delayed variants learn at small budgets), normalised by the sum of weights.
+Accuracy: a trial is correct when the class with the largest mean output over the decision
+epoch is the correct response.
+
+Subclasses say what the stimulus is (:meth:`_draw_conditions`, :meth:`_grid_conditions`,
+:meth:`_stimulus`) and what the correct response is (:meth:`_correct_response`).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from dynsim.tasks.base import Task, TrialBatch, ms_to_steps
+
+# Train timings are drawn uniformly from [low, high] ms per trial; test timings are fixed.
+DEFAULT_TRAIN_TIMING: dict[str, tuple[float, float]] = {
+    "fixation": (100.0, 300.0),
+    "stimulus": (300.0, 700.0),
+    "delay": (200.0, 600.0),
+    "decision": (100.0, 300.0),
+}
+DEFAULT_TEST_TIMING: dict[str, float] = {
+    "fixation": 200.0,
+    "stimulus": 500.0,
+    "delay": 400.0,
+    "decision": 200.0,
+}
+
+
+class CompositionalTask(Task):
+    """One variant of a compositional family; see the module docstring.
+
+    Parameters
+    ----------
+    dt : time step in ms (> 0); every timing below is in ms and converted with it.
+    sigma : std of the Gaussian input noise per step on the stimulus channels (≥ 0).
+    train_timing : epoch → (low, high) ms, overriding :data:`DEFAULT_TRAIN_TIMING`.
+    test_timing : epoch → ms, overriding :data:`DEFAULT_TEST_TIMING`.
+    decision_weight : loss weight of decision-epoch steps relative to the others (> 0).
+    """
+
+    family: ClassVar[str]
+    rules: ClassVar[tuple[str, ...]]  # the family's variants, in the one-hot rule's order
+    stimulus_names: ClassVar[tuple[str, ...]]
+    response_names: ClassVar[tuple[str, ...]]  # output names after "fixate"
+    anti: ClassVar[bool] = False
+    delayed: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        dt: float = 20.0,
+        sigma: float = 0.2,
+        train_timing: dict[str, Any] | None = None,
+        test_timing: dict[str, Any] | None = None,
+        decision_weight: float = 1.0,
+        **params: Any,
+    ) -> None:
+        if sigma < 0:
+            raise ValueError(f"sigma must be ≥ 0, got {sigma}")
+        if decision_weight <= 0:
+            raise ValueError(f"decision_weight must be > 0, got {decision_weight}")
+        super().__init__(dt=dt, sigma=sigma, decision_weight=decision_weight, **params)
+        self.sigma = float(sigma)
+        self.decision_weight = float(decision_weight)
+        unknown = set(train_timing or {}) | set(test_timing or {})
+        unknown -= set(DEFAULT_TRAIN_TIMING)
+        if unknown:
+            raise ValueError(f"unknown epoch(s) in timing: {sorted(unknown)}")
+        self.train_timing = {
+            **DEFAULT_TRAIN_TIMING,
+            **{k: (float(v[0]), float(v[1])) for k, v in (train_timing or {}).items()},
+        }
+        for name, (low, high) in self.train_timing.items():
+            if not 0 <= low <= high:
+                raise ValueError(f"train_timing[{name!r}] needs 0 ≤ low ≤ high, got {low, high}")
+        self.test_timing = {**DEFAULT_TEST_TIMING, **(test_timing or {})}
+        self.epoch_names = [
+            "fixation",
+            "stimulus",
+            *(["delay"] if self.delayed else []),
+            "decision",
+        ]
+        self.input_names = ["fixation", *self.stimulus_names, *(f"rule_{r}" for r in self.rules)]
+        self.output_names = ["fixate", *self.response_names]
+
+    # -- what subclasses define -----------------------------------------------------------------
+    def _draw_conditions(
+        self, n_trials: int, generator: torch.Generator
+    ) -> dict[str, torch.Tensor]:
+        """Random per-trial condition values (train mode)."""
+        raise NotImplementedError
+
+    def _grid_conditions(self, n_trials: int) -> dict[str, torch.Tensor]:
+        """The test grid of conditions, repeated to fill ``n_trials``."""
+        raise NotImplementedError
+
+    @property
+    def n_conditions(self) -> int:
+        """Size of the test grid."""
+        raise NotImplementedError
+
+    def _stimulus(self, conditions: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Noise-free stimulus channels per trial, (trial, n_stimulus)."""
+        raise NotImplementedError
+
+    def _correct_response(self, conditions: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Correct output class per trial during the decision epoch (anti already applied)."""
+        raise NotImplementedError
+
+    def _condition_labels(self, conditions: dict[str, torch.Tensor]) -> dict[str, np.ndarray]:
+        """Per-trial labels stored with recordings (besides correct_choice and rule)."""
+        return {k: v.numpy().copy() for k, v in conditions.items()}
+
+    # -- generation ---------------------------------------------------------------------------
+    def generate(
+        self,
+        n_trials: int,
+        *,
+        mode: str = "train",
+        generator: torch.Generator | None = None,
+        device: str | torch.device = "cpu",
+    ) -> TrialBatch:
+        if mode not in ("train", "test"):
+            raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+        if n_trials < 1:
+            raise ValueError(f"n_trials must be ≥ 1, got {n_trials}")
+        generator = generator or torch.Generator().manual_seed(0)
+        if mode == "train":
+            conditions = self._draw_conditions(n_trials, generator)
+            durations = {
+                name: self._draw_steps(self.train_timing[name], n_trials, generator)
+                for name in self.epoch_names
+            }
+        else:
+            conditions = self._grid_conditions(n_trials)
+            durations = {
+                name: torch.full((n_trials,), ms_to_steps(self.test_timing[name], self.dt))
+                for name in self.epoch_names
+            }
+        return self._build(conditions, durations, generator, device)
+
+    def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
+        n_trials = self.n_conditions * n_repeats
+        return self.generate(n_trials, mode="test", generator=torch.Generator().manual_seed(seed))
+
+    def _draw_steps(
+        self, bounds: tuple[float, float], n_trials: int, generator: torch.Generator
+    ) -> torch.Tensor:
+        low, high = ms_to_steps(bounds[0], self.dt), ms_to_steps(bounds[1], self.dt)
+        return torch.randint(low, high + 1, (n_trials,), generator=generator)
+
+    def _build(
+        self,
+        conditions: dict[str, torch.Tensor],
+        durations: dict[str, torch.Tensor],
+        generator: torch.Generator,
+        device: str | torch.device,
+    ) -> TrialBatch:
+        n_inputs = 1 + len(self.stimulus_names) + len(self.rules)
+        n_stim = len(self.stimulus_names)
+        lengths = torch.stack([durations[n] for n in self.epoch_names])  # (epoch, trial)
+        stops = torch.cumsum(lengths, dim=0)
+        starts = stops - lengths
+        n_trials = lengths.shape[1]
+        n_steps = int(stops[-1].max())
+        steps = torch.arange(n_steps)[None, :]
+        inside = {
+            name: (steps >= starts[k][:, None]) & (steps < stops[k][:, None])
+            for k, name in enumerate(self.epoch_names)
+        }
+        in_trial = steps < stops[-1][:, None]
+        inputs = torch.zeros(n_trials, n_steps, n_inputs)
+        inputs[..., 0] = (in_trial & ~inside["decision"]).float()
+        noise = self.sigma * torch.randn(n_trials, n_steps, n_stim, generator=generator)
+        stimulus = self._stimulus(conditions)
+        inputs[..., 1 : 1 + n_stim] = inside["stimulus"][..., None].float() * (
+            stimulus[:, None, :] + noise
+        )
+        inputs[..., 1 + n_stim + self.rules.index(self.name)] = in_trial.float()
+
+        correct = self._correct_response(conditions)
+        targets = torch.where(inside["decision"], correct[:, None], 0).long()
+        epochs = {
+            name: (starts[k].numpy().copy(), stops[k].numpy().copy())
+            for k, name in enumerate(self.epoch_names)
+        }
+        labels = {
+            **self._condition_labels(conditions),
+            "correct_choice": correct.numpy().astype(np.int64),
+            "rule": np.full(n_trials, self.name, dtype=object),
+        }
+        return TrialBatch(
+            inputs=inputs.to(device),
+            targets=targets.to(device),
+            mask=in_trial.float().to(device),
+            epochs=epochs,
+            conditions=labels,
+            dt=self.dt,
+            input_names=list(self.input_names),
+            output_names=list(self.output_names),
+        )
+
+    # -- evaluation ---------------------------------------------------------------------------
+    def loss(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:
+        """Cross-entropy per (trial, time) step, averaged with the mask (× the decision
+        weight in the decision epoch) as weights."""
+        per_step = F.cross_entropy(
+            outputs.reshape(-1, outputs.shape[-1]), batch.targets.reshape(-1), reduction="none"
+        )
+        weight = batch.mask
+        if self.decision_weight != 1.0:
+            decision = _window(batch, "decision", outputs.shape[1], outputs.device)
+            weight = weight * torch.where(decision, self.decision_weight, 1.0)
+        weight = weight.reshape(-1)
+        return (per_step * weight).sum() / weight.sum()
+
+    def choices(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:
+        """The chosen class per trial: argmax of the mean output over the decision epoch."""
+        window = _window(batch, "decision", outputs.shape[1], outputs.device)
+        mean = (outputs * window[..., None]).sum(1) / window.sum(1, keepdim=True)
+        return mean.argmax(-1)
+
+    def accuracy(self, outputs: torch.Tensor, batch: TrialBatch) -> float:
+        """Fraction of trials whose decision-epoch choice is the correct response."""
+        correct = torch.as_tensor(batch.conditions["correct_choice"], device=outputs.device)
+        return float((self.choices(outputs, batch) == correct).float().mean())
+
+
+def _window(batch: TrialBatch, epoch: str, n_steps: int, device: torch.device) -> torch.Tensor:
+    """Boolean (trial, time): which steps of each trial lie in ``epoch``."""
+    start, stop = batch.epochs[epoch]
+    steps = torch.arange(n_steps, device=device)[None, :]
+    return (steps >= torch.as_tensor(start, device=device)[:, None]) & (
+        steps < torch.as_tensor(stop, device=device)[:, None]
+    )
