@@ -19,9 +19,11 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/compare.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/systems.smk"
 
 
 rule all:
     input:
         SUMMARY,
+        f"{RESULTS}/systems/results.md",
     default_target: True
