@@ -22,8 +22,14 @@ include: "workflow/rules/figures.smk"
 include: "workflow/rules/systems.smk"
 
 
+if dynsim.config.insd_enabled(config):
+
+    include: "workflow/rules/insd.smk"
+
+
 rule all:
     input:
         SUMMARY,
         f"{RESULTS}/systems/results.md",
+        insd_targets,
     default_target: True

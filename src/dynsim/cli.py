@@ -55,6 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         "is named or this machine has a GPU (a private Ray instance costs more "
         "than training a small network on a CPU)",
     )
+    p.add_argument(
+        "--previous",
+        nargs="*",
+        type=Path,
+        default=[],
+        metavar="CHECKPOINT",
+        help="for an insd_<k> regime: the checkpoint files of links 0..k-1 of its chain",
+    )
     p.set_defaults(func=_cmd_train)
 
     p = sub.add_parser("record", help="record test-set activity at every checkpoint → Zarr")
@@ -185,7 +193,32 @@ def main(argv: list[str] | None = None) -> int:
         "are skipped with a message)",
     )
     p.add_argument("--no-figure", action="store_true", help="skip systems.png")
+    p.add_argument("--docs", type=Path, default=None, help="also write the docs page here")
     p.set_defaults(func=_cmd_systems_bench)
+
+    p = sub.add_parser(
+        "battery",
+        help="INSD analysis battery: one analysis over trained networks → data + figure",
+        description="Run one analysis of the INSD battery (dynsim.battery) over networks "
+        "given as checkpoint files, write its data (.zarr) and its figure (.png). "
+        "'similarity' takes matrices written by `compare` instead; 'summary' takes the "
+        "other analyses' data and writes Markdown.",
+    )
+    p.add_argument(
+        "analysis",
+        choices=["predictivity", "similarity", "fixed_points", "decoding", "ood", "summary"],
+    )
+    p.add_argument("--checkpoints", nargs="*", type=Path, default=[], help="from `train`")
+    p.add_argument("--matrices", nargs="*", type=Path, default=[], help="from `compare`")
+    p.add_argument(
+        "--data", nargs="*", type=Path, default=[], help="summary: the analyses' .zarr outputs"
+    )
+    p.add_argument("--params-json", default=None, help="the analysis' parameters as JSON")
+    p.add_argument("--n-repeats", type=int, default=4, help="repeats of each test condition")
+    p.add_argument("--seed", type=int, default=0, help="seed of the test trials' noise")
+    p.add_argument("--out", required=True, type=Path, help="data (.zarr), or .md for summary")
+    p.add_argument("--figure", type=Path, default=None, help="figure to write (.png)")
+    p.set_defaults(func=_cmd_battery)
 
     args = parser.parse_args(argv)
     try:
@@ -208,6 +241,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from dynsim.training import NetworkSpec
 
     spec = NetworkSpec.from_dict(json.loads(args.spec))
+    previous = [_load_checkpoint(path) for path in args.previous]
     address = args.ray_address or os.environ.get("RAY_ADDRESS")
     use_ray = args.ray == "always" or (
         args.ray == "auto" and (bool(address) or torch.cuda.is_available())
@@ -215,9 +249,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if use_ray:
         with ray_session(args.threads, address, args.object_store_mb) as ray:
             remote = ray.remote(_train_remote).options(**task_options(args.threads))
-            result = ray.get(remote.remote(spec.to_dict(), args.threads))
+            result = ray.get(remote.remote(spec.to_dict(), args.threads, previous))
     else:
-        result = _train_remote(spec.to_dict(), args.threads)
+        result = _train_remote(spec.to_dict(), args.threads, previous)
     _atomic_torch_save(result, args.out)
     print(
         f"{spec.key}: {result['status']} after {result['final_step']} steps "
@@ -227,15 +261,32 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_remote(spec_dict: dict[str, Any], threads: int) -> dict[str, Any]:
-    """Runs inside a Ray worker: train on the GPU Ray assigned, else on the CPU."""
+def _train_remote(
+    spec_dict: dict[str, Any], threads: int, previous: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Runs inside a Ray worker: train on the GPU Ray assigned, else on the CPU.
+
+    ``previous``: the earlier links of an INSD chain, as saved training results."""
     import torch
 
-    from dynsim.training import NetworkSpec, train
+    from dynsim.training import NetworkSpec, TrainingResult, train
 
     torch.set_num_threads(threads)
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    return train(NetworkSpec.from_dict(spec_dict), device=device).to_dict()
+    earlier = [TrainingResult.from_dict(d) for d in previous or []]
+    return train(NetworkSpec.from_dict(spec_dict), device=device, previous=earlier).to_dict()
+
+
+def _load_checkpoint(path: Path) -> dict[str, Any]:
+    """A training result saved by `train` (as a plain dict), with the file named on error."""
+    import torch
+
+    if not path.exists():
+        raise FileNotFoundError(f"checkpoint file not found: {path}")
+    try:
+        return torch.load(path, weights_only=False)
+    except Exception as err:
+        raise RuntimeError(f"cannot read checkpoint file {path}: {err}") from err
 
 
 def _atomic_torch_save(obj: Any, path: Path) -> None:
@@ -310,6 +361,9 @@ def _cmd_record(args: argparse.Namespace) -> int:
         eval_step=np.asarray(result.eval_steps, dtype=np.int64),
         train_step=np.arange(1, len(result.loss) + 1),
     )
+    penalty = [x for phase in result.phases for x in phase.get("penalty", [])]
+    if penalty:  # INSD links k ≥ 1: the deflation penalty Σ r² at every training step
+        dataset["penalty_curve"] = (("train_step",), np.asarray(penalty, dtype=np.float64))
     pretrain_loss = [
         x for phase in result.phases if phase["name"] == "pretrain" for x in phase["loss"]
     ]
@@ -509,12 +563,69 @@ def _cmd_systems_bench(args: argparse.Namespace) -> int:
     from dynsim.systems.bench import CRITERIA, run_bench
 
     result = run_bench(
-        args.out, size=args.size, seed=args.seed, metrics=args.metrics, figure=not args.no_figure
+        args.out,
+        size=args.size,
+        seed=args.seed,
+        metrics=args.metrics,
+        figure=not args.no_figure,
+        docs=args.docs,
     )
     for metric in result.metrics:
         passed = [r.case for r in result.results if r.metric == metric and r.passed]
         print(f"{metric:18s} passes {len(passed)}/{len(CRITERIA)}: {', '.join(passed) or '-'}")
     print(f"systems bench ({args.size}, seed {args.seed}, {result.seconds:.0f} s) → {args.out}")
+    return 0
+
+
+def _cmd_battery(args: argparse.Namespace) -> int:
+    from dynsim import battery
+    from dynsim.store import atomic_write_zarr, open_matrices, open_matrix
+
+    params = json.loads(args.params_json) if args.params_json else {}
+    common = {"n_repeats": args.n_repeats, "seed": args.seed}
+    if args.analysis == "summary":
+        data = {}
+        for path in args.data:
+            dataset = open_matrix(path)  # any small Zarr dataset: loaded, errors name the file
+            data[str(dataset.attrs.get("analysis", path.stem))] = dataset
+        text = battery.summary_markdown(
+            predictivity=data.get("linear_predictivity"),
+            fixed_points=data.get("fixed_points"),
+            ood=data.get("ood"),
+            decoding=data.get("decoding"),
+            embedding=data.get("mds"),
+        )
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text)
+        print(f"battery summary → {args.out}")
+        return 0
+    if args.analysis == "similarity":
+        matrices = {
+            name: m for name, m in open_matrices(args.matrices).items() if "progress" not in m.dims
+        }
+        result = battery.embed(matrices, **params)
+        if args.figure:
+            battery.similarity_figure(matrices, result, args.figure)
+    else:
+        networks = battery.load_networks(args.checkpoints)
+        if args.analysis == "predictivity":
+            result = battery.predictivity_matrices(networks, **params, **common)
+            if args.figure:
+                battery.predictivity_figure(result, args.figure)
+        elif args.analysis == "fixed_points":
+            result = battery.fixed_point_analysis(networks, **params, **common)
+            if args.figure:
+                battery.fixed_point_figure(networks, result, args.figure, **common)
+        elif args.analysis == "decoding":
+            result = battery.decoding_analysis(networks, **params, **common)
+            if args.figure:
+                battery.decoding_figure(result, args.figure)
+        else:
+            result = battery.ood_accuracy(networks, **params, **common)
+            if args.figure:
+                battery.ood_figure(result, args.figure)
+    atomic_write_zarr(result, args.out)
+    print(f"battery {args.analysis} → {args.out}" + (f", {args.figure}" if args.figure else ""))
     return 0
 
 

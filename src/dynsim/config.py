@@ -8,6 +8,7 @@ and out-of-range values fail before any job starts, with the offending key in th
 from __future__ import annotations
 
 import copy
+import inspect
 import itertools
 from importlib import resources
 from typing import Any
@@ -16,7 +17,14 @@ import jsonschema
 import yaml
 
 from dynsim import metrics, models, tasks
-from dynsim.training import NetworkSpec, TrainingConfig, parse_regime
+from dynsim.training import (
+    InsdConfig,
+    NetworkSpec,
+    TrainingConfig,
+    insd_position,
+    parse_regime,
+    regime_gain,
+)
 
 
 class ConfigError(ValueError):
@@ -52,11 +60,71 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
                 f"config key '{key}': unknown name(s) {unknown}; available: {', '.join(known)}"
             )
     _check_regimes(config)
+    _check_task_params(config)
     return config
 
 
+def _check_task_params(config: dict[str, Any]) -> None:
+    """Per-task parameters name known tasks, and every task can be built with its own."""
+    section = config.get("task", {})
+    per_task = section.get("params", {})
+    unknown = [name for name in per_task if name not in tasks.available()]
+    if unknown:
+        raise ConfigError(
+            f"config key 'task.params': unknown task(s) {unknown}; "
+            f"available: {', '.join(tasks.available())}"
+        )
+    shared = {k: v for k, v in section.items() if k != "params"}
+    for name in config.get("tasks", []):
+        params = {**tasks.accepted_params(name, shared), **per_task.get(name, {})}
+        try:
+            tasks.get(name, **params)
+        except (TypeError, ValueError) as err:
+            key = f"task.params.{name}" if name in per_task else "task"
+            raise ConfigError(f"config key '{key}': task {name!r}: {err}") from None
+
+
+def regimes(config: dict[str, Any]) -> list[str]:
+    """The fan-out's regimes: ``regimes`` then, when ``insd.chain_length`` = K is set, the
+    links insd_0..insd_{K−1} not already listed."""
+    listed = list(config.get("regimes", ["master"]))
+    length = (config.get("insd") or {}).get("chain_length")
+    return listed + [f"insd_{k}" for k in range(length or 0) if f"insd_{k}" not in listed]
+
+
+def insd_enabled(config: dict[str, Any]) -> bool:
+    """Whether the INSD analysis battery is part of the workflow: ``insd.enabled`` or any
+    ``insd_<k>`` regime in the fan-out."""
+    if (config.get("insd") or {}).get("enabled"):
+        return True
+    return any(insd_position(r) is not None for r in regimes(config))
+
+
 def _check_regimes(config: dict[str, Any]) -> None:
-    """Regime names parse, and curricula that need a task family get tasks that have one."""
+    """Regime names parse, curricula that need a task family get tasks that have one, INSD
+    chains are complete and gain controls get an architecture with an initial gain."""
+    fan_out = regimes(config)
+    for regime in fan_out:
+        k = insd_position(regime)
+        missing = [f"insd_{j}" for j in range(k or 0) if f"insd_{j}" not in fan_out]
+        if missing:
+            index = config.get("regimes", []).index(regime)
+            raise ConfigError(
+                f"config key 'regimes.{index}': link {regime} of an INSD chain needs the "
+                f"earlier links {missing} in the fan-out (list them or set insd.chain_length)"
+            )
+    for index, regime in enumerate(config.get("regimes", [])):
+        if regime_gain(regime) is not None:
+            no_gain = [
+                a
+                for a in config.get("architectures", [])
+                if "init_gain" not in inspect.signature(models.ARCHITECTURES[a]).parameters
+            ]
+            if no_gain:
+                raise ConfigError(
+                    f"config key 'regimes.{index}': regime {regime!r} sets the initial gain, "
+                    f"which architectures {no_gain} do not have"
+                )
     for index, regime in enumerate(config.get("regimes", [])):
         try:
             parse_regime(regime)
@@ -103,12 +171,26 @@ def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
     training = TrainingConfig(
         **{k: tuple(v) if isinstance(v, list) else v for k, v in config["training"].items()}
     )
+    shared = {k: v for k, v in config["task"].items() if k != "params"}
+    per_task = config["task"].get("params", {})
+    penalty = config.get("insd") or {}
+    window = penalty.get("window")
+    insd = InsdConfig(
+        lam=float(penalty.get("lambda", InsdConfig.lam)),
+        ridge=float(penalty.get("ridge", InsdConfig.ridge)),
+        window=(window,) if isinstance(window, str) else (tuple(window) if window else None),
+        center=bool(penalty.get("center", InsdConfig.center)),
+        noise_free=bool(penalty.get("noise_free", InsdConfig.noise_free)),
+    )
     specs = []
     for task, arch, seed, regime in itertools.product(
-        config["tasks"], config["architectures"], config["seeds"], config["regimes"]
+        config["tasks"], config["architectures"], config["seeds"], regimes(config)
     ):
         model_params = dict(config["model"].get("params", {}).get(arch, {}))
         model_params.setdefault("tau", config["model"]["tau_ms"])
+        # The shared task keys a task takes (all of them for the decision families), then the
+        # task's own parameters from task.params.<name>.
+        task_params = {**tasks.accepted_params(task, shared), **per_task.get(task, {})}
         specs.append(
             NetworkSpec(
                 task=task,
@@ -116,9 +198,10 @@ def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
                 seed=int(seed),
                 regime=regime,
                 hidden_size=int(config["model"]["hidden_size"]),
-                task_params=dict(config["task"]),
+                task_params=task_params,
                 model_params=model_params,
                 training=training,
+                insd=insd if (insd_position(regime) or 0) > 0 else None,  # link 0 = master
             )
         )
     return specs

@@ -53,8 +53,14 @@ def atomic_write_zarr(dataset: xr.Dataset, path: str | os.PathLike[str]) -> Path
 
 
 def network_dataset(recording: dict[str, Any], result_info: dict[str, Any]) -> xr.Dataset:
-    """Label a recording (see :func:`dynsim.training.record_activity`) as an xarray Dataset."""
+    """Label a recording (see :func:`dynsim.training.record_activity`) as an xarray Dataset.
+
+    ``target`` is (trial, time) for classification tasks (class indices) and
+    (trial, time, out) for regression tasks (float values per output).
+    """
     batch = recording["batch"]
+    targets = batch.targets.numpy()
+    target_dims = ("trial", "time") if targets.ndim == 2 else ("trial", "time", "out")
     hidden = recording["hidden"]
     n_checkpoints, n_trials, n_steps, n_units = hidden.shape
     epoch_per_step = batch.epoch_labels()[0]  # the test set has fixed timing
@@ -66,7 +72,7 @@ def network_dataset(recording: dict[str, Any], result_info: dict[str, Any]) -> x
             "hidden": (HIDDEN_DIMS, hidden),
             "output": (("checkpoint", "trial", "time", "out"), recording["output"]),
             "input": (("trial", "time", "in"), batch.inputs.numpy().astype(np.float32)),
-            "target": (("trial", "time"), batch.targets.numpy()),
+            "target": (target_dims, targets),
             "mask": (("trial", "time"), batch.mask.numpy().astype(np.float32)),
             "accuracy": ("checkpoint", recording["accuracy"]),
         },

@@ -20,6 +20,17 @@ family's components — basic, anti, delay — are looked up with :func:`dynsim.
   each reaches ``pretrain_target_accuracy`` or ``pretrain_steps`` run out), then train the
   target task with only the input weights (``model.input_parameters()``) trainable (frozen)
   or with everything trainable (unfrozen).
+- ``master_gain<g>``: ``master`` with the recurrent weights initialised at gain g (``p`` for the
+  decimal point: ``master_gain0p5`` is gain 0.5); the control networks of the INSD study.
+  Needs an architecture with an ``init_gain`` parameter (``leaky_rnn``).
+- ``insd_<k>``: link k of an Iterative Neural Similarity Deflation chain (Qian & Pehlevan
+  2025; :mod:`dynsim.insd`). Link 0 is ``master``; link k > 0 is trained on
+  L_task + λ Σ_{i<k} r²(R_k⊥ → R_i⊥), the earlier links (passed to :func:`train` as
+  ``previous``) run in eval mode without gradient on the same input batch at every step.
+  λ, the ridge ρ, the time window and centring are the spec's :class:`InsdConfig`. Every link
+  starts from the same initial weights and sees the same batches as ``master`` of the same
+  seed, so with λ = 0 link k *is* ``master``, bit for bit. With λ > 0 a link trains for its
+  whole step budget (reaching the accuracy criterion does not stop it).
 
 Only the last phase (the target task) is *recorded*: its snapshots make the checkpoint schedule
 (step 0 = the end of pretraining), its status is the network's status, and ``loss`` is its loss
@@ -41,11 +52,12 @@ import numpy as np
 import torch
 
 from dynsim import models, tasks
+from dynsim.insd import deflation_penalty, readout_null_space
 
 DEFAULT_CHECKPOINTS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
 # Every valid regime name (see the module docstring); the config schema uses the same pattern.
 REGIME_PATTERN = (
-    r"^(untrained|master|master_frozen|multitask"
+    r"^(untrained|master|master_frozen|multitask|master_gain[0-9]+(p[0-9]+)?|insd_(0|[1-9][0-9]*)"
     r"|pretrain(_basic)?(_anti)?(_delay)?_(frozen|unfrozen))$"
 )
 STATUSES = ("converged", "budget_exhausted", "diverged", "untrained")
@@ -76,6 +88,31 @@ class TrainingConfig:
 
 
 @dataclass(frozen=True)
+class InsdConfig:
+    """The deflation penalty of an ``insd_<k>`` link (see :mod:`dynsim.insd`).
+
+    lam : λ, the weight of Σ_{i<k} r²(R_k⊥ → R_i⊥) in the loss (≥ 0; 0 = plain training).
+    ridge : ρ, relative to the mean eigenvalue of the new network's null-space Gram matrix.
+    window : epoch name(s) whose time steps enter the penalty; None = every step in the mask.
+    center : centre the activity (over samples) before the regression.
+    noise_free : compute the new network's activity for the penalty in a second, noise-free
+        pass (eval mode) rather than from the noisy training pass. The earlier links always
+        run noise-free; penalising the noisy pass lets a network lower r² by amplifying its
+        own private noise in the null space instead of changing its dynamics.
+    """
+
+    lam: float = 1.0
+    ridge: float = 1e-3
+    window: tuple[str, ...] | None = None
+    center: bool = True
+    noise_free: bool = True
+
+    def __post_init__(self) -> None:
+        if self.lam < 0 or self.ridge <= 0:
+            raise ValueError(f"need lam ≥ 0 and ridge > 0, got {self.lam}, {self.ridge}")
+
+
+@dataclass(frozen=True)
 class NetworkSpec:
     """Everything that determines one trained network (and nothing else)."""
 
@@ -87,6 +124,7 @@ class NetworkSpec:
     task_params: dict[str, Any] = field(default_factory=dict)
     model_params: dict[str, Any] = field(default_factory=dict)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    insd: InsdConfig | None = None  # the penalty of insd_<k> regimes (None: the defaults)
 
     @property
     def key(self) -> str:
@@ -95,6 +133,10 @@ class NetworkSpec:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["training"]["checkpoints"] = list(self.training.checkpoints)
+        if self.insd is None:
+            del out["insd"]  # specs without a penalty keep their earlier form (and hash)
+        elif self.insd.window is not None:
+            out["insd"]["window"] = list(self.insd.window)
         return out
 
     @classmethod
@@ -103,7 +145,13 @@ class NetworkSpec:
         training = dict(data.pop("training", {}))
         if "checkpoints" in training:
             training["checkpoints"] = tuple(float(f) for f in training["checkpoints"])
-        return cls(**data, training=TrainingConfig(**training))
+        insd = data.pop("insd", None)
+        if insd is not None:
+            insd = dict(insd)
+            if insd.get("window") is not None:
+                insd["window"] = tuple(insd["window"])
+            insd = InsdConfig(**insd)
+        return cls(**data, training=TrainingConfig(**training), insd=insd)
 
     def config_hash(self) -> str:
         """A short hash of the spec, stored with every output made from it."""
@@ -116,6 +164,9 @@ class NetworkSpec:
     def build_model(self) -> models.RecurrentNetwork:
         task = self.build_task()
         params = {"dt": task.dt, **self.model_params}
+        gain = regime_gain(self.regime)
+        if gain is not None:
+            params["init_gain"] = gain
         return models.build(self.arch, task.n_inputs, self.hidden_size, task.n_outputs, **params)
 
 
@@ -153,6 +204,20 @@ def parse_regime(regime: str) -> dict[str, Any]:
     return {"pretrain": tuple(parts) or tasks.COMPONENTS, "frozen": regime.endswith("_frozen")}
 
 
+def insd_position(regime: str) -> int | None:
+    """k for the regime ``insd_<k>`` (link k of a deflation chain), else None."""
+    match = re.fullmatch(r"insd_(0|[1-9][0-9]*)", regime)
+    return int(match.group(1)) if match else None
+
+
+def regime_gain(regime: str) -> float | None:
+    """g for the control regime ``master_gain<g>`` (``p`` = decimal point), else None."""
+    match = re.fullmatch(r"master_gain([0-9]+)(?:p([0-9]+))?", regime)
+    if match is None:
+        return None
+    return float(f"{match.group(1)}.{match.group(2) or 0}")
+
+
 def curriculum(spec: NetworkSpec) -> list[Phase]:
     """The phases that train ``spec`` (empty for ``untrained``); the last one is recorded."""
     cfg = spec.training
@@ -168,6 +233,8 @@ def curriculum(spec: NetworkSpec) -> list[Phase]:
     if spec.regime == "untrained":
         return []
     if spec.regime in ("master", "master_frozen"):
+        return [target]
+    if insd_position(spec.regime) is not None or regime_gain(spec.regime) is not None:
         return [target]
     family = tasks.family(spec.task)
     if family is None:
@@ -221,13 +288,21 @@ class TrainingResult:
         return cls(**data)
 
 
-def train(spec: NetworkSpec, device: str = "cpu") -> TrainingResult:
+def train(
+    spec: NetworkSpec,
+    device: str = "cpu",
+    previous: list[TrainingResult] | None = None,
+) -> TrainingResult:
     """Train the network ``spec`` describes through its curriculum.
 
     Deterministic for a given spec on CPU: the global torch seed (initial weights, network
     noise) and one trial generator are seeded from ``spec.seed``; each task's evaluation batch
     is drawn from its own generator seeded from ``spec.seed``.
+
+    ``previous``: for the regime ``insd_<k>``, the trained links 0..k−1 of the same chain
+    (their final snapshots are used); no other regime takes any.
     """
+    deflation = _deflation(spec, previous or [], device)
     torch.manual_seed(spec.seed)
     model = spec.build_model().to(device)
     generator = torch.Generator().manual_seed(spec.seed)
@@ -249,7 +324,9 @@ def train(spec: NetworkSpec, device: str = "cpu") -> TrainingResult:
             phases=[],
         )
     for phase in phases:
-        run = _run_phase(spec, phase, model, generator, device)
+        run = _run_phase(
+            spec, phase, model, generator, device, deflation if phase.recorded else None
+        )
         summaries.append(run["summary"])
         if run["summary"]["status"] == "diverged" or phase.recorded:
             break
@@ -277,6 +354,80 @@ def train(spec: NetworkSpec, device: str = "cpu") -> TrainingResult:
         seconds=time.perf_counter() - start,
         phases=summaries,
     )
+
+
+class _Deflation:
+    """The INSD penalty of one link against its chain's earlier links (frozen, eval mode)."""
+
+    def __init__(self, config: InsdConfig, earlier: list[models.RecurrentNetwork]) -> None:
+        self.config = config
+        self.earlier = earlier
+        self.bases = [readout_null_space(m.readout.weight) for m in earlier]
+
+    def window(self, batch: tasks.TrialBatch, device: str) -> torch.Tensor:
+        """Boolean (trial, time): the steps that enter the penalty."""
+        keep = batch.mask.detach().to("cpu").numpy() > 0
+        if self.config.window is not None:
+            missing = [e for e in self.config.window if e not in batch.epochs]
+            if missing:
+                raise ValueError(f"INSD window: the task has no epoch(s) {missing}")
+            labels = batch.epoch_labels()
+            keep &= np.isin(labels, list(self.config.window))
+        return torch.as_tensor(keep, device=device)
+
+    def __call__(
+        self, batch: tasks.TrialBatch, hidden: torch.Tensor, model: models.RecurrentNetwork
+    ) -> torch.Tensor:
+        keep = self.window(batch, hidden.device)
+        if self.config.noise_free and model.training:
+            model.eval()  # eval mode draws no noise, so the random stream is untouched
+            try:
+                hidden = model(batch.inputs)[1]
+            finally:
+                model.train()
+        with torch.no_grad():
+            old = [
+                m(batch.inputs)[1][keep] @ basis
+                for m, basis in zip(self.earlier, self.bases, strict=True)
+            ]
+        return deflation_penalty(
+            hidden[keep],
+            model.readout.weight,
+            old,
+            ridge=self.config.ridge,
+            center=self.config.center,
+        )
+
+
+def _deflation(spec: NetworkSpec, previous: list[TrainingResult], device: str) -> _Deflation | None:
+    """The penalty for an ``insd_<k>`` spec from its earlier links (None for link 0 and for
+    every other regime); checks that ``previous`` are links 0..k−1 of a chain on the same task."""
+    k = insd_position(spec.regime)
+    if k is None:
+        if previous:
+            raise ValueError(f"regime {spec.regime!r} takes no previous networks")
+        return None
+    positions = sorted(-1 if (j := insd_position(r.spec.regime)) is None else j for r in previous)
+    if positions != list(range(k)):
+        got = [r.spec.key for r in previous]
+        wanted = [f"insd_{j}" for j in range(k)]
+        raise ValueError(f"{spec.key} needs the earlier links {wanted} as previous; got {got}")
+    for r in previous:
+        if (r.spec.task, r.spec.task_params) != (spec.task, spec.task_params):
+            raise ValueError(f"{r.spec.key} was trained on another task than {spec.key}")
+        if r.status == "diverged":
+            raise ValueError(f"earlier link {r.spec.key} diverged; cannot deflate against it")
+    if k == 0:
+        return None
+    earlier = []
+    for r in sorted(previous, key=lambda r: insd_position(r.spec.regime)):
+        model = r.spec.build_model()
+        model.load_state_dict(r.snapshots[r.final_step])
+        model.to(device).eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        earlier.append(model)
+    return _Deflation(spec.insd or InsdConfig(), earlier)
 
 
 def _eval_batch(task: tasks.Task, spec: NetworkSpec) -> tasks.TrialBatch:
@@ -335,8 +486,13 @@ def _run_phase(
     model: models.RecurrentNetwork,
     generator: torch.Generator,
     device: str,
+    deflation: _Deflation | None = None,
 ) -> dict[str, Any]:
-    """Train ``model`` in place through one phase; returns its summary and snapshots."""
+    """Train ``model`` in place through one phase; returns its summary and snapshots.
+
+    With ``deflation`` the loss is the task loss + λ · penalty (the INSD regime); the
+    penalty's value per step is kept in the summary (``penalty``), and with λ > 0 the phase
+    runs its whole step budget."""
     cfg = spec.training
     phase_tasks = [tasks.get(name, **spec.task_params) for name in phase.tasks]
     eval_batches = [_eval_batch(t, spec) for t in phase_tasks]
@@ -352,6 +508,11 @@ def _run_phase(
     optimizer = torch.optim.AdamW(trainable, lr=cfg.learning_rate, weight_decay=cfg.weight_decay)
     snapshots = {0: _state(model)} if phase.recorded else {}
     losses: list[float] = []
+    penalties: list[float] = []
+    # A penalised INSD link trains for its whole budget: reaching the accuracy criterion
+    # early does not mean the penalty has been minimised. Its status is that of its last
+    # evaluation. (With λ = 0 it stops at the criterion, exactly like master.)
+    penalised = deflation is not None and deflation.config.lam > 0
     eval_steps: list[int] = []
     eval_accuracy: dict[str, list[float]] = {t.name: [] for t in phase_tasks}
     status, step = "budget_exhausted", 0
@@ -359,8 +520,12 @@ def _run_phase(
         while step < phase.max_steps:
             model.train()
             batch = _mixed_batch(phase_tasks, cfg.batch_size, generator, device)
-            outputs, _ = model(batch.inputs)
+            outputs, hidden = model(batch.inputs)
             loss = phase_tasks[0].loss(outputs, batch)
+            if deflation is not None:
+                penalty = deflation(batch, hidden, model)
+                penalties.append(penalty.item())
+                loss = loss + deflation.config.lam * penalty
             if not math.isfinite(loss.item()):
                 status = "diverged"
                 losses.append(float("nan"))
@@ -379,7 +544,10 @@ def _run_phase(
                     eval_accuracy[t.name].append(evaluate(model, t, eval_batch))
                 if min(acc[-1] for acc in eval_accuracy.values()) >= phase.target_accuracy:
                     status = "converged"
-                    break
+                    if not penalised:
+                        break
+                elif penalised:
+                    status = "budget_exhausted"
     finally:
         for p in model.parameters():
             p.requires_grad_(True)
@@ -395,6 +563,8 @@ def _run_phase(
         "eval_steps": eval_steps,
         "eval_accuracy": eval_accuracy,
     }
+    if deflation is not None:
+        summary["penalty"] = penalties
     return {"summary": summary, "snapshots": snapshots}
 
 

@@ -4,6 +4,7 @@ import json
 from snakemake.utils import validate
 
 import dynsim.config
+import dynsim.training
 
 # 1) the JSON schema (fills defaults), 2) names checked against dynsim's registries.
 validate(config, "../schemas/config.schema.yaml")
@@ -29,6 +30,33 @@ def network_spec_json(wildcards):
     if key not in SPECS:
         raise ValueError(f"network {key} is not part of experiment {config['experiment']}")
     return json.dumps(SPECS[key].to_dict(), sort_keys=True)
+
+
+def previous_links(wildcards):
+    """For link k of an INSD chain (regime insd_<k>): the checkpoints of links 0..k-1 of the
+    same task, architecture and seed, which its training is penalised against; else none."""
+    k = dynsim.training.insd_position(wildcards.regime) or 0
+    task, arch, seed = wildcards.task, wildcards.arch, wildcards.seed
+    return [f"{RESULTS}/checkpoints/{task}/{arch}/insd_{j}/seed{seed}.pt" for j in range(k)]
+
+
+def insd_targets(wildcards=None):
+    """The INSD battery's figures and summary (workflow/rules/insd.smk), when it is enabled."""
+    if not dynsim.config.insd_enabled(config):
+        return []
+    names = ["predictivity", "similarity", "fixed_points", "decoding", "ood"]
+    figures = [f"{RESULTS}/figures/battery/{name}.png" for name in names]
+    return [f"{RESULTS}/battery/summary.md", *figures]
+
+
+def checkpoint_files(wildcards=None):
+    """Every network's checkpoint file, in the fan-out's order."""
+    return [f"{RESULTS}/checkpoints/{key}.pt" for key in SPECS]
+
+
+def battery_params_json(wildcards):
+    """Parameters of one INSD battery analysis (config insd.battery.<analysis>) as JSON."""
+    return json.dumps(config["insd"]["battery"][wildcards.analysis])
 
 
 def activation_stores(wildcards=None):

@@ -2,6 +2,8 @@
 
 
 rule train:
+    input:
+        previous=previous_links,  # INSD link k: links 0..k-1 of its chain
     output:
         f"{RESULTS}/checkpoints/{NETWORK_PATH}.pt",
     params:
@@ -14,7 +16,7 @@ rule train:
         "../../envs/dynsim.yaml"
     shell:
         "dynsim train --spec {params.spec:q} --out {output} --threads {threads} {params.ray}"
-        " > {log} 2>&1"
+        " --previous {input.previous} > {log} 2>&1"
 
 
 rule record:

@@ -3,6 +3,8 @@
 Compositional families (:data:`FAMILIES`) group four tasks that share one input/output layout:
 a *basic* task, its *anti* and *delay* variants, and the *target* that composes both. The
 training regimes that pretrain on sub-tasks (see :mod:`dynsim.training`) look them up here.
+The INSD tasks (``flipflop``, ``cdi``, ``memorypro_analog``; :mod:`dynsim.tasks.insd`) have
+regression targets (trial, time, output) and a masked mean-squared-error loss.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dynsim.tasks.decision import (
     PerceptualDecisionMaking,
 )
 from dynsim.tasks.gonogo import AntiGoNoGo, DelayedAntiGoNoGo, DelayedGoNoGo, GoNoGoBasic
+from dynsim.tasks.insd import ContextDependentIntegration, FlipFlop, InsdTask, MemoryProAnalog
 
 TASKS: dict[str, type[Task]] = {
     cls.name: cls
@@ -29,6 +32,9 @@ TASKS: dict[str, type[Task]] = {
         AntiGoNoGo,
         DelayedGoNoGo,
         DelayedAntiGoNoGo,
+        FlipFlop,
+        ContextDependentIntegration,
+        MemoryProAnalog,
     )
 }
 
@@ -59,6 +65,24 @@ def get(name: str, **params: Any) -> Task:
     return cls(**params)
 
 
+def accepted_params(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """The subset of ``params`` that task ``name``'s constructor takes.
+
+    The config's ``task`` section is shared by every task of an experiment; keys that a task
+    has no use for (e.g. ``coherences`` for ``flipflop``) are left out for that task.
+    """
+    import inspect
+
+    try:
+        signature = inspect.signature(TASKS[name].__init__)
+    except KeyError:
+        raise ValueError(f"unknown task {name!r}; available: {', '.join(available())}") from None
+    taken = signature.parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in taken.values()):
+        return dict(params)
+    return {k: v for k, v in params.items() if k in taken}
+
+
 def family(name: str) -> dict[str, str] | None:
     """The compositional family (component → task name) that task ``name`` belongs to."""
     for members in FAMILIES.values():
@@ -71,8 +95,10 @@ __all__ = [
     "COMPONENTS",
     "FAMILIES",
     "TASKS",
+    "InsdTask",
     "Task",
     "TrialBatch",
+    "accepted_params",
     "available",
     "family",
     "get",

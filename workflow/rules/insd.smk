@@ -1,0 +1,68 @@
+# INSD analysis battery (dynsim.battery): one job per analysis over every network of the
+# experiment → data (results/<experiment>/battery/<analysis>.zarr) and a figure
+# (results/<experiment>/figures/battery/<analysis>.png), then battery/summary.md.
+# Included by the Snakefile when the config enables it (insd.enabled, or insd_<k> regimes).
+
+INSD_NETWORK_ANALYSES = ["predictivity", "fixed_points", "decoding", "ood"]
+
+
+wildcard_constraints:
+    analysis="|".join(INSD_NETWORK_ANALYSES),
+
+
+rule insd_analysis:
+    input:
+        checkpoint_files,
+    output:
+        data=directory(f"{RESULTS}/battery/{{analysis}}.zarr"),
+        figure=report(
+            f"{RESULTS}/figures/battery/{{analysis}}.png",
+            caption="../report/insd.rst",
+            category="INSD battery",
+        ),
+    params:
+        options=battery_params_json,
+        n_repeats=config["record"]["n_repeats"],
+        seed=config["record"]["seed"],
+    log:
+        f"logs/{config['experiment']}/battery/{{analysis}}.log",
+    threads: 1
+    conda:
+        "../../envs/dynsim.yaml"
+    shell:
+        "OMP_NUM_THREADS={threads} dynsim battery {wildcards.analysis} --checkpoints {input}"
+        " --params-json {params.options:q} --n-repeats {params.n_repeats} --seed {params.seed}"
+        " --out {output.data} --figure {output.figure} > {log} 2>&1"
+
+
+rule insd_similarity:
+    input:
+        similarity_stores,
+    output:
+        data=directory(f"{RESULTS}/battery/similarity.zarr"),
+        figure=report(
+            f"{RESULTS}/figures/battery/similarity.png",
+            caption="../report/insd.rst",
+            category="INSD battery",
+        ),
+    log:
+        f"logs/{config['experiment']}/battery/similarity.log",
+    conda:
+        "../../envs/dynsim.yaml"
+    shell:
+        "dynsim battery similarity --matrices {input} --out {output.data}"
+        " --figure {output.figure} > {log} 2>&1"
+
+
+rule insd_summary:
+    input:
+        expand(f"{RESULTS}/battery/{{analysis}}.zarr", analysis=INSD_NETWORK_ANALYSES),
+        f"{RESULTS}/battery/similarity.zarr",
+    output:
+        f"{RESULTS}/battery/summary.md",
+    log:
+        f"logs/{config['experiment']}/battery/summary.log",
+    conda:
+        "../../envs/dynsim.yaml"
+    shell:
+        "dynsim battery summary --data {input} --out {output} > {log} 2>&1"
