@@ -392,8 +392,8 @@ class _PartialStore:
 
 def _to_dataset(metric_obj, matrix, status, nets_a, nets_b, selection, backend) -> xr.Dataset:
     coords: dict[str, Any] = {
-        "model_a": [n.name for n in nets_a],
-        "model_b": [n.name for n in nets_b],
+        "model_a": np.array([n.name for n in nets_a], dtype=object),
+        "model_b": np.array([n.name for n in nets_b], dtype=object),
     }
     label_names = sorted({k for n in [*nets_a, *nets_b] for k in n.labels})
     for label in label_names:

@@ -17,6 +17,7 @@ from dynsim.metrics.base import Metric, PreparationError, as_samples, as_traject
 from dynsim.metrics.cca import CCA
 from dynsim.metrics.cka import CKA
 from dynsim.metrics.cka_debiased import DebiasedCKA
+from dynsim.metrics.dsa import DSA, DSAWasserstein
 from dynsim.metrics.linear_predictivity import LinearPredictivity
 from dynsim.metrics.matrix import pairwise
 from dynsim.metrics.procrustes import Procrustes
@@ -35,7 +36,18 @@ def register(cls: type[Metric]) -> type[Metric]:
     return cls
 
 
-for _cls in (Procrustes, CKA, DebiasedCKA, RSA, CCA, SVCCA, LinearPredictivity, ShapeMetric):
+for _cls in (
+    Procrustes,
+    CKA,
+    DebiasedCKA,
+    RSA,
+    CCA,
+    SVCCA,
+    LinearPredictivity,
+    ShapeMetric,
+    DSA,
+    DSAWasserstein,
+):
     register(_cls)
 
 
@@ -60,6 +72,8 @@ def get(name: str | Metric, **params: Any) -> Metric:
 __all__ = [
     "CCA",
     "CKA",
+    "DSA",
+    "DSAWasserstein",
     "DebiasedCKA",
     "LinearPredictivity",
     "Metric",
