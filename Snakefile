@@ -15,6 +15,11 @@ configfile: os.path.join(workflow.basedir, "config.yaml")
 report: "workflow/report/workflow.rst"
 
 
+# One BLAS thread per job: parallelism comes from Snakemake jobs and Ray tasks. On small
+# machines OpenBLAS and torch threads otherwise fight each other (10–100× slowdowns measured).
+shell.prefix("export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1; ")
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/compare.smk"

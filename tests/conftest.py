@@ -1,13 +1,17 @@
 import os
-from pathlib import Path
 
-import numpy as np
-import pytest
+# Keep BLAS single-threaded in tests, set before NumPy loads OpenBLAS: on a 2-core machine
+# OpenBLAS and torch threads otherwise fight (10–100× slowdowns measured), and results must
+# not depend on the machine's core count.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-
-# Keep BLAS single-threaded in tests: results must not depend on the machine's core count.
-os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture
