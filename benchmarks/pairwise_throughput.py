@@ -153,6 +153,10 @@ def main() -> None:
     )
     print(header)
     print("-" * len(header))
+    # Warm-up: first-call imports and allocations are not part of any metric's figure.
+    warm = make_networks(3, args.samples, args.units, args.seed)
+    for metric in args.metrics:
+        compute(metric, warm, backend="inprocess", progress=False)
     for n in args.n:
         data = make_networks(n, args.samples, args.units, args.seed)
         for metric in args.metrics:

@@ -162,3 +162,33 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (bool, int, float, str)) or value is None:
         return value
     return repr(value)
+
+
+class InnerProductMetric(Metric):
+    """A metric whose similarity is an inner product of per-network feature vectors.
+
+    Subclasses name the prepared object's attribute holding the vector (``feature``; None
+    where the vector was not formed, e.g. too many samples for an n² Gram) and a ``score_rule``;
+    a batch of pairs is then one matrix product, with the per-pair ``compare`` as fallback.
+    """
+
+    feature: ClassVar[str]
+    score_rule: str
+
+    def batch_features(self) -> bool:
+        """Whether this instance's similarity is the feature inner product (default yes)."""
+        return True
+
+    def compare_batch(
+        self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
+    ) -> np.ndarray:
+        sims = None
+        if self.batch_features():
+            sims = pair_inner_products(
+                [getattr(p, self.feature, None) for p in prepared_a],
+                [getattr(p, self.feature, None) for p in prepared_b],
+                pairs,
+            )
+        if sims is None:
+            return super().compare_batch(prepared_a, prepared_b, pairs)
+        return np.asarray(similarity_to_distance(sims, self.score_rule), dtype=np.float64)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from dynsim.metrics.base import (
-    Metric,
+    InnerProductMetric,
     PreparationError,
     as_samples,
     check_finite,
-    pair_inner_products,
     similarity_to_distance,
 )
 
@@ -29,7 +27,7 @@ class PreparedCKA:
     gram: np.ndarray | None
 
 
-class CKA(Metric):
+class CKA(InnerProductMetric):
     r"""Linear CKA, reported as a distance.
 
     For column-centred X (n × p) and Y (n × q),
@@ -48,6 +46,7 @@ class CKA(Metric):
     """
 
     name = "cka"
+    feature = "gram"
     symmetric = True
     is_metric = True
     invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
@@ -78,16 +77,3 @@ class CKA(Metric):
 
     def compare(self, a: PreparedCKA, b: PreparedCKA) -> float:
         return float(similarity_to_distance(self.similarity(a, b), self.score_rule))
-
-    def compare_batch(
-        self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
-    ) -> np.ndarray:
-        sims = None
-        sims = pair_inner_products(
-            [getattr(p, "gram", None) for p in prepared_a],
-            [getattr(p, "gram", None) for p in prepared_b],
-            pairs,
-        )
-        if sims is None:
-            return super().compare_batch(prepared_a, prepared_b, pairs)
-        return np.asarray(similarity_to_distance(sims, self.score_rule), dtype=np.float64)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from dynsim.metrics.base import (
-    Metric,
+    InnerProductMetric,
     PreparationError,
-    pair_inner_products,
     similarity_to_distance,
 )
 from dynsim.metrics.cca import centred_samples
@@ -57,7 +55,7 @@ def _hsic_u_unnormalised(x: np.ndarray, y: np.ndarray, dx: np.ndarray, dy: np.nd
     )
 
 
-class DebiasedCKA(Metric):
+class DebiasedCKA(InnerProductMetric):
     r"""Linear CKA with the unbiased HSIC estimator, reported as a distance.
 
     With linear kernels K = XXᵀ and L = YYᵀ over n samples, the unbiased HSIC estimator of
@@ -94,6 +92,7 @@ class DebiasedCKA(Metric):
     """
 
     name = "cka_debiased"
+    feature = "gram_u"
     symmetric = True
     is_metric = True
     invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
@@ -134,16 +133,3 @@ class DebiasedCKA(Metric):
 
     def compare(self, a: PreparedDebiasedCKA, b: PreparedDebiasedCKA) -> float:
         return float(similarity_to_distance(self.similarity(a, b), self.score_rule))
-
-    def compare_batch(
-        self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
-    ) -> np.ndarray:
-        sims = None
-        sims = pair_inner_products(
-            [getattr(p, "gram_u", None) for p in prepared_a],
-            [getattr(p, "gram_u", None) for p in prepared_b],
-            pairs,
-        )
-        if sims is None:
-            return super().compare_batch(prepared_a, prepared_b, pairs)
-        return np.asarray(similarity_to_distance(sims, self.score_rule), dtype=np.float64)

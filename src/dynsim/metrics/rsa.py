@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,11 +9,10 @@ import numpy as np
 from scipy import stats
 
 from dynsim.metrics.base import (
-    Metric,
+    InnerProductMetric,
     PreparationError,
     as_trajectories,
     check_finite,
-    pair_inner_products,
     similarity_to_distance,
 )
 
@@ -94,7 +92,7 @@ def _tied_pairs(values: np.ndarray) -> int:
     return int(np.sum(counts * (counts - 1) // 2))
 
 
-class RSA(Metric):
+class RSA(InnerProductMetric):
     r"""Representational similarity analysis, reported as a distance.
 
     1. **Conditions.** Each network's activity (trial, time, unit) is turned into one pattern
@@ -139,6 +137,7 @@ class RSA(Metric):
     """
 
     name = "rsa"
+    feature = "vector"
     symmetric = True
     is_metric = True
     invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
@@ -208,19 +207,8 @@ class RSA(Metric):
     def compare(self, a: PreparedRSA, b: PreparedRSA) -> float:
         return float(similarity_to_distance(self.similarity(a, b), self.score_rule))
 
-    def compare_batch(
-        self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
-    ) -> np.ndarray:
-        sims = None
-        if self.method != "tau_a":
-            sims = pair_inner_products(
-                [getattr(p, "vector", None) for p in prepared_a],
-                [getattr(p, "vector", None) for p in prepared_b],
-                pairs,
-            )
-        if sims is None:
-            return super().compare_batch(prepared_a, prepared_b, pairs)
-        return np.asarray(similarity_to_distance(sims, self.score_rule), dtype=np.float64)
+    def batch_features(self) -> bool:
+        return self.method != "tau_a"  # τ_a is not an inner product of the RDM vectors
 
 
 def _tau_a(a: PreparedRSA, b: PreparedRSA) -> float:
