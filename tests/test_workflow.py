@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / ".test" / "config.yaml"
@@ -46,7 +47,18 @@ def test_default_config_dry_run(tmp_path):
     out = snakemake("-n", "--cores", "2", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     text = out.stdout + out.stderr
-    for rule, count in [("train", 8), ("record", 8), ("compare", 2), ("heatmap", 2)]:
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    n_networks = len(config["tasks"]) * len(config["architectures"]) * len(config["seeds"])
+    n_metrics = len(config["compare"]["metrics"])
+    expected = [
+        ("train", n_networks),
+        ("record", n_networks),
+        ("compare", n_metrics),
+        ("compare_learning", n_metrics),
+        ("heatmap", n_metrics),
+        ("systems_bench", 1),
+    ]
+    for rule, count in expected:
         assert any(line.split() == [rule, str(count)] for line in text.splitlines()), text
 
 

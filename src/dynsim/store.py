@@ -131,9 +131,23 @@ def open_matrix(path: str | os.PathLike[str]) -> xr.Dataset:
     if not path.exists():
         raise StoreError(f"similarity store not found: {path}")
     try:
-        return xr.open_zarr(path).load()
+        matrix = xr.open_zarr(path).load()
     except Exception as err:
         raise StoreError(f"cannot read similarity store {path}: {err}") from err
+    return _object_strings(matrix)
+
+
+def _object_strings(dataset: xr.Dataset) -> xr.Dataset:
+    """Variable-length strings read back as NumPy's StringDType become plain object arrays,
+    which every NumPy/pandas/matplotlib routine accepts (StringDType cannot be cast to str)."""
+
+    def convert(array: xr.DataArray) -> xr.DataArray:
+        if array.dtype.kind == "T":
+            return array.copy(data=array.values.astype(object))
+        return array
+
+    dataset = dataset.map(convert)
+    return dataset.assign_coords({name: convert(dataset[name]) for name in dataset.coords})
 
 
 def open_matrices(paths: Sequence[str | os.PathLike[str]]) -> dict[str, xr.Dataset]:
