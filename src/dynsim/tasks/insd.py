@@ -85,6 +85,14 @@ class InsdTask(Task):
         """Out-of-distribution versions: name → parameter overrides (see each task)."""
         raise NotImplementedError
 
+    def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
+        """Every condition of the test grid (``n_conditions``) ``n_repeats`` times."""
+        return self.generate(
+            self.n_conditions * n_repeats,
+            mode="test",
+            generator=torch.Generator().manual_seed(seed),
+        )
+
     def fixed_point_inputs(self) -> dict[str, np.ndarray]:
         """Constant inputs at which fixed points are sought: name → input vector."""
         return {"zero": np.zeros(self.n_inputs)}
@@ -182,13 +190,6 @@ class FlipFlop(InsdTask):
             batch = _mirror(batch, n_trials)
         return _to(batch, device)
 
-    def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
-        return self.generate(
-            self.n_conditions * n_repeats,
-            mode="test",
-            generator=torch.Generator().manual_seed(seed),
-        )
-
     def _build(self, initial: torch.Tensor, n_steps: int, generator: torch.Generator) -> TrialBatch:
         n_trials, n_bits = initial.shape
         onset = torch.rand(n_trials, n_steps, n_bits, generator=generator) < self.p_pulse
@@ -263,6 +264,27 @@ class _EpochTask(InsdTask):
 
     default_train_timing: ClassVar[dict[str, tuple[float, float]]]
     default_test_timing: ClassVar[dict[str, float]]
+
+    def _package(
+        self,
+        inputs: torch.Tensor,
+        targets: torch.Tensor,
+        in_trial: torch.Tensor,
+        layout: dict[str, Any],
+        conditions: dict[str, np.ndarray],
+        device: str | torch.device,
+    ) -> TrialBatch:
+        batch = TrialBatch(
+            inputs=inputs,
+            targets=targets,
+            mask=in_trial.float(),
+            epochs=layout["epochs"],
+            conditions=conditions,
+            dt=self.dt,
+            input_names=list(self.input_names),
+            output_names=list(self.output_names),
+        )
+        return _to(batch, device)
 
     def _set_timing(
         self, train_timing: dict[str, Any] | None, test_timing: dict[str, Any] | None
@@ -427,24 +449,7 @@ class ContextDependentIntegration(_EpochTask):
             "relevant_coherence": relevant.numpy().astype(np.float64),
             "correct_sign": correct.numpy().astype(np.int64),
         }
-        batch = TrialBatch(
-            inputs=inputs,
-            targets=targets,
-            mask=in_trial.float(),
-            epochs=layout["epochs"],
-            conditions=conditions,
-            dt=self.dt,
-            input_names=list(self.input_names),
-            output_names=list(self.output_names),
-        )
-        return _to(batch, device)
-
-    def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
-        return self.generate(
-            self.n_conditions * n_repeats,
-            mode="test",
-            generator=torch.Generator().manual_seed(seed),
-        )
+        return self._package(inputs, targets, in_trial, layout, conditions, device)
 
     def accuracy(self, outputs: torch.Tensor, batch: TrialBatch) -> float:
         """Fraction of trials whose mean decision-epoch output has the correct sign."""
@@ -571,24 +576,7 @@ class MemoryProAnalog(_EpochTask):
             "sin_angle": torch.sin(angle).numpy(),
             "cos_angle": torch.cos(angle).numpy(),
         }
-        batch = TrialBatch(
-            inputs=inputs,
-            targets=targets,
-            mask=in_trial.float(),
-            epochs=layout["epochs"],
-            conditions=conditions,
-            dt=self.dt,
-            input_names=list(self.input_names),
-            output_names=list(self.output_names),
-        )
-        return _to(batch, device)
-
-    def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
-        return self.generate(
-            self.n_conditions * n_repeats,
-            mode="test",
-            generator=torch.Generator().manual_seed(seed),
-        )
+        return self._package(inputs, targets, in_trial, layout, conditions, device)
 
     def angular_error(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:
         """|reported − true angle| per trial in [0, π], the report being the angle of the
