@@ -119,20 +119,28 @@ class DecisionMaking(CompositionalTask):
 
 
 class PerceptualDecisionMaking(DecisionMaking):
+    """Perceptual decision making: report the side with more evidence."""
+
     name = "pdm"
 
 
 class AntiPerceptualDecisionMaking(DecisionMaking):
+    """Anti perceptual decision making: report the side with less evidence."""
+
     name = "anti_pdm"
     anti = True
 
 
 class DelayedPerceptualDecisionMaking(DecisionMaking):
+    """Perceptual decision making with a memory delay before the response."""
+
     name = "pdm_delay"
     delayed = True
 
 
 class DelayedAntiPerceptualDecisionMaking(DecisionMaking):
+    """Anti perceptual decision making with a memory delay (the composite target task)."""
+
     name = "anti_pdm_delay"
     anti = True
     delayed = True

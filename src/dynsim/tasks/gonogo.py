@@ -75,20 +75,28 @@ class GoNoGo(CompositionalTask):
 
 
 class GoNoGoBasic(GoNoGo):
+    """Go/NoGo: respond to the go cue, withhold on the nogo cue."""
+
     name = "gonogo"
 
 
 class AntiGoNoGo(GoNoGo):
+    """Anti Go/NoGo: respond to the nogo cue, withhold on the go cue."""
+
     name = "anti_gonogo"
     anti = True
 
 
 class DelayedGoNoGo(GoNoGo):
+    """Go/NoGo with a memory delay before the response."""
+
     name = "gonogo_delay"
     delayed = True
 
 
 class DelayedAntiGoNoGo(GoNoGo):
+    """Anti Go/NoGo with a memory delay (the composite target task)."""
+
     name = "anti_gonogo_delay"
     anti = True
     delayed = True
