@@ -14,6 +14,31 @@ def ms_to_steps(ms: float, dt: float) -> int:
     return max(1, int(round(ms / dt)))
 
 
+def merge_timing(
+    default_train: dict[str, tuple[float, float]],
+    default_test: dict[str, float],
+    train: dict[str, Any] | None,
+    test: dict[str, Any] | None,
+    epochs: Any,
+) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
+    """Override default epoch timings (ms): train epoch → (low, high), test epoch → duration.
+
+    Raises ValueError naming unknown epochs or a range that is not 0 ≤ low ≤ high.
+    """
+    unknown = (set(train or {}) | set(test or {})) - set(epochs)
+    if unknown:
+        raise ValueError(f"unknown epoch(s) in timing: {sorted(unknown)}")
+    train_timing = {
+        **default_train,
+        **{k: (float(v[0]), float(v[1])) for k, v in (train or {}).items()},
+    }
+    for name, (low, high) in train_timing.items():
+        if not 0 <= low <= high:
+            raise ValueError(f"train_timing[{name!r}] needs 0 ≤ low ≤ high, got {low, high}")
+    test_timing = {**default_test, **{k: float(v) for k, v in (test or {}).items()}}
+    return train_timing, test_timing
+
+
 @dataclass
 class TrialBatch:
     """A batch of trials, batch-first: every tensor is (trial, time, …).

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dynsim.tasks.base import Task, TrialBatch, ms_to_steps
+from dynsim.tasks.base import Task, TrialBatch, merge_timing, ms_to_steps
 
 # Train timings are drawn uniformly from [low, high] ms per trial; test timings are fixed.
 DEFAULT_TRAIN_TIMING: dict[str, tuple[float, float]] = {
@@ -81,18 +81,13 @@ class CompositionalTask(Task):
         super().__init__(dt=dt, sigma=sigma, decision_weight=decision_weight, **params)
         self.sigma = float(sigma)
         self.decision_weight = float(decision_weight)
-        unknown = set(train_timing or {}) | set(test_timing or {})
-        unknown -= set(DEFAULT_TRAIN_TIMING)
-        if unknown:
-            raise ValueError(f"unknown epoch(s) in timing: {sorted(unknown)}")
-        self.train_timing = {
-            **DEFAULT_TRAIN_TIMING,
-            **{k: (float(v[0]), float(v[1])) for k, v in (train_timing or {}).items()},
-        }
-        for name, (low, high) in self.train_timing.items():
-            if not 0 <= low <= high:
-                raise ValueError(f"train_timing[{name!r}] needs 0 ≤ low ≤ high, got {low, high}")
-        self.test_timing = {**DEFAULT_TEST_TIMING, **(test_timing or {})}
+        self.train_timing, self.test_timing = merge_timing(
+            DEFAULT_TRAIN_TIMING,
+            DEFAULT_TEST_TIMING,
+            train_timing,
+            test_timing,
+            DEFAULT_TRAIN_TIMING,
+        )
         self.epoch_names = [
             "fixation",
             "stimulus",

@@ -51,7 +51,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from dynsim.tasks.base import Task, TrialBatch, ms_to_steps
+from dynsim.tasks.base import Task, TrialBatch, merge_timing, ms_to_steps
 
 __all__ = [
     "ContextDependentIntegration",
@@ -289,20 +289,9 @@ class _EpochTask(InsdTask):
     def _set_timing(
         self, train_timing: dict[str, Any] | None, test_timing: dict[str, Any] | None
     ) -> None:
-        unknown = (set(train_timing or {}) | set(test_timing or {})) - set(EPOCHS)
-        if unknown:
-            raise ValueError(f"unknown epoch(s) in timing: {sorted(unknown)}")
-        self.train_timing = {
-            **self.default_train_timing,
-            **{k: (float(v[0]), float(v[1])) for k, v in (train_timing or {}).items()},
-        }
-        for name, (low, high) in self.train_timing.items():
-            if not 0 <= low <= high:
-                raise ValueError(f"train_timing[{name!r}] needs 0 ≤ low ≤ high, got {low, high}")
-        self.test_timing = {
-            **self.default_test_timing,
-            **{k: float(v) for k, v in (test_timing or {}).items()},
-        }
+        self.train_timing, self.test_timing = merge_timing(
+            self.default_train_timing, self.default_test_timing, train_timing, test_timing, EPOCHS
+        )
 
     def _durations(
         self, n_trials: int, mode: str, generator: torch.Generator
