@@ -1,13 +1,14 @@
 """The config schema: defaults, errors that name the key, registries in sync with the schema."""
 
 import copy
+import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from dynsim import metrics, models, tasks
-from dynsim.config import ConfigError, network_specs, schema, validate
+from dynsim import grid, metrics, models, tasks
+from dynsim.config import ConfigError, network_path, network_specs, schema, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,6 +47,17 @@ def test_defaults_are_filled():
         (lambda c: c["training"].__setitem__("learning_rate", 0), "training.learning_rate"),
         (lambda c: c["compare"]["metrics"].__setitem__("nope", {}), "compare.metrics"),
         (lambda c: c["training"].__setitem__("checkpoints", [0.5, 1.5]), "training.checkpoints.1"),
+        (lambda c: c.__setitem__("grid", {"hidden_sise": [8]}), "grid.hidden_sise"),
+        (lambda c: c.__setitem__("grid", {"hidden_size": []}), "grid.hidden_size"),
+        (lambda c: c.__setitem__("grid", {"hidden_size": 64}), "grid.hidden_size"),
+        (lambda c: c.__setitem__("grid", {"hidden_size": [8, 8]}), "grid.hidden_size"),
+        (lambda c: c.__setitem__("grid", {"learning_rate": ["fast"]}), "grid.learning_rate.0"),
+        (lambda c: c.__setitem__("grid", {"batch_size": [0]}), "grid.batch_size.0"),
+        (lambda c: c.__setitem__("grid", {"activation": ["sigmoid"]}), "grid.activation.0"),
+        (lambda c: c.__setitem__("grid", [8, 16]), "grid"),
+        # config.yaml has a GRU, which has no activation / initial gain to vary.
+        (lambda c: c.__setitem__("grid", {"activation": ["relu", "tanh"]}), "grid.activation"),
+        (lambda c: c.__setitem__("grid", {"init_gain": [0.5, 1.5]}), "grid.init_gain"),
     ],
 )
 def test_invalid_config_names_the_key(config, change, named):
@@ -65,3 +77,72 @@ def test_schema_enums_match_registries():
 def test_workflow_schema_is_the_package_schema():
     workflow_schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
     assert workflow_schema == schema()
+
+
+# -- hyperparameter grids -------------------------------------------------------------------------
+def test_grid_multiplies_the_fan_out_and_wins_over_other_settings(config):
+    config["grid"] = {"learning_rate": [0.01, 1e-5], "hidden_size": [8, 12]}
+    validate(config)
+    specs = network_specs(config)
+    base = len(config["tasks"]) * len(config["architectures"]) * len(config["seeds"])
+    assert len(specs) == 4 * base
+    assert network_path(config) == "{task}/{arch}/{regime}/{variant}/seed{seed}"
+    names = {s.variant_name for s in specs}
+    assert names == {
+        "hidden_size8-learning_rate0.01",
+        "hidden_size8-learning_rate0.00001",
+        "hidden_size12-learning_rate0.01",
+        "hidden_size12-learning_rate0.00001",
+    }
+    for s in specs:
+        assert s.key == f"{s.task}/{s.arch}/master/{s.variant_name}/seed{s.seed}"
+        # The grid's values are in the spec (and win over model.hidden_size = 32 and
+        # training.learning_rate of config.yaml), so training uses them.
+        assert s.hidden_size == s.variant["hidden_size"] != config["model"]["hidden_size"]
+        assert s.training.learning_rate == s.variant["learning_rate"]
+        assert s.build_model().n_hidden == s.hidden_size
+    assert len({s.key for s in specs}) == len({s.config_hash() for s in specs}) == len(specs)
+    # Deterministic: the same config gives the same specs in the same order.
+    assert [s.to_dict() for s in network_specs(config)] == [s.to_dict() for s in specs]
+
+
+def test_model_grid_hyperparameters_reach_the_model(config):
+    config.update(architectures=["leaky_rnn"], seeds=[0])
+    config["grid"] = {"activation": ["tanh", "softplus"], "init_gain": [0.5]}
+    validate(config)
+    specs = network_specs(config)
+    assert [s.variant_name for s in specs if s.task == "pdm"] == [
+        "activationtanh-init_gain0.5",
+        "activationsoftplus-init_gain0.5",
+    ]
+    for s in specs:
+        assert s.model_params["activation"] == s.variant["activation"]  # over relu of config
+        assert s.build_model().activation_name == s.variant["activation"]
+        assert s.model_params["init_gain"] == 0.5
+
+
+def test_without_grid_specs_are_unchanged(config):
+    validate(config)
+    before = [s.to_dict() for s in network_specs(config)]
+    assert all("variant" not in d for d in before)
+    assert network_path(config) == "{task}/{arch}/{regime}/seed{seed}"
+    config["grid"] = {}
+    assert [s.to_dict() for s in network_specs(validate(config))] == before
+
+
+def test_variant_names_are_readable_safe_and_canonical():
+    a = grid.variant_name({"learning_rate": 1e-4, "hidden_size": 64, "activation": "tanh"})
+    b = grid.variant_name({"hidden_size": 64, "activation": "tanh", "learning_rate": 0.0001})
+    assert a == b == "hidden_size64-activationtanh-learning_rate0.0001"
+    assert grid.variant_name({"weight_decay": 1e-7}) == "weight_decay0.0000001"
+    assert grid.variant_name({}) == ""
+    values = {"hidden_size": [1, 256], "init_gain": [0.0, 1.5, 2], "learning_rate": [3e-10, 1.0]}
+    for variant in grid.variants(values):
+        assert re.fullmatch(grid.VARIANT_PATTERN, grid.variant_name(variant))
+    assert len(grid.variants(values)) == 12 and grid.variants(None) == [{}]
+
+
+def test_schema_grid_matches_the_code():
+    props = schema()["properties"]["grid"]["properties"]
+    assert list(props) == list(grid.GRID_PARAMETERS)
+    assert sorted(props["activation"]["items"]["enum"]) == sorted(models.ACTIVATIONS)

@@ -218,3 +218,110 @@ def test_diverged_network_store_gives_nan_with_reason(tmp_path, recorded):
     assert "diverged" in str(ds["status"].sel(model_a=names[0], model_b=bad_name).values)
     assert np.isfinite(float(ds["distance"].sel(model_a=names[0], model_b=names[1])))
     assert list(ds["status_a"].values) == [dataset.attrs["status"]] * 2 + ["diverged"]
+
+
+# -- hyperparameter grids: variants in the stores and the matrices --------------------------------
+@pytest.fixture(scope="module")
+def variant_stores(tmp_path_factory):
+    """Two networks of a grid over hidden_size (6 and 9 units), trained and recorded by the
+    command line into the workflow's deeper layout task/arch/regime/<variant>/seed<k>."""
+    import json
+
+    from dynsim import cli
+
+    root = tmp_path_factory.mktemp("grid")
+    base = NetworkSpec(
+        task="pdm",
+        arch="leaky_rnn",
+        seed=0,
+        training=TrainingConfig(max_steps=10, eval_every=5, checkpoints=(0.0, 1.0)),
+    )
+    stores = []
+    for size in (6, 9):
+        spec = base.with_variant({"hidden_size": size, "activation": "tanh"})
+        checkpoint = root / "checkpoints" / f"{spec.key}.pt"
+        store = root / "activations" / f"{spec.key}.zarr"
+        assert (
+            cli.main(["train", "--spec", json.dumps(spec.to_dict()), "--out", str(checkpoint)]) == 0
+        )
+        assert cli.main(["record", "--checkpoint", str(checkpoint), "--out", str(store)]) == 0
+        stores.append(store)
+    return stores
+
+
+def test_store_records_the_variant(variant_stores):
+    from dynsim.store import network_key, network_labels
+
+    ds = open_network(variant_stores[1])
+    assert ds.attrs["variant"] == "hidden_size9-activationtanh"
+    assert ds.attrs["hidden_size"] == 9 and ds.attrs["activation"] == "tanh"
+    assert ds.sizes["unit"] == 9
+    assert network_labels(ds) == {
+        "task": "pdm",
+        "arch": "leaky_rnn",
+        "regime": "master",
+        "seed": 0,
+        "variant": "hidden_size9-activationtanh",
+        "hidden_size": 9,
+        "activation": "tanh",
+    }
+    assert network_key(ds) == "pdm/leaky_rnn/master/hidden_size9-activationtanh/seed0"
+
+
+@pytest.mark.parametrize("metric", ["procrustes", "cka", "rsa"])
+def test_variants_of_different_sizes_are_compared_with_variant_coordinates(variant_stores, metric):
+    ds = compute(metric, variant_stores, progress=False)
+    names = [str(n) for n in ds["model_a"].values]
+    # Named by the key in each store's metadata, not by counting path parts.
+    assert names == [
+        "pdm/leaky_rnn/master/hidden_size6-activationtanh/seed0",
+        "pdm/leaky_rnn/master/hidden_size9-activationtanh/seed0",
+    ]
+    assert list(ds["variant_b"].values) == ["hidden_size6-activationtanh", names[1].split("/")[3]]
+    assert list(ds["hidden_size_a"].values) == [6, 9] and ds["hidden_size_a"].dtype.kind == "i"
+    assert list(ds["activation_b"].values) == ["tanh", "tanh"]
+    distance = float(ds["distance"].sel(model_a=names[0], model_b=names[1]))
+    assert np.isfinite(distance) and distance > 0  # 6 vs 9 units: comparable
+    assert (ds["status"].values == "").all()
+    picked = ds["distance"].where((ds.hidden_size_a == 6) & (ds.hidden_size_b == 9), drop=True)
+    assert picked.shape == (1, 1) and float(picked.squeeze()) == distance
+
+
+def test_names_from_metadata_fallbacks(tmp_path, recorded, variant_stores):
+    import shutil
+
+    _, dataset = recorded
+    # A store without a spec is named by its task/arch/regime/seed attributes; a user's store
+    # anywhere keeps the store's own key; a foreign store without labels keeps its path parts.
+    plain = atomic_write_zarr(dataset, tmp_path / "mine" / "net.zarr")
+    moved = tmp_path / "elsewhere.zarr"
+    shutil.copytree(variant_stores[0], moved)
+    bare = atomic_write_zarr(dataset.assign_attrs(task=""), tmp_path / "x" / "y" / "z" / "w.zarr")
+    ds = compute("procrustes", [plain, moved, bare], progress=False)
+    assert list(ds["model_a"].values) == [
+        "pdm_delay/gru/master/seed3",
+        "pdm/leaky_rnn/master/hidden_size6-activationtanh/seed0",
+        "x/y/z/w",
+    ]
+    # Networks without a variant next to ones with: "" and NaN, not a failure.
+    assert list(ds["variant_a"].values) == ["", "hidden_size6-activationtanh", ""]
+    assert np.isnan(ds["hidden_size_a"].values[[0, 2]]).all()
+    # The same network twice: named by full paths, which differ.
+    twice = compute("procrustes", [variant_stores[0], moved], progress=False)
+    assert list(twice["model_a"].values) == [
+        str(variant_stores[0].with_suffix("")),
+        str(moved.with_suffix("")),
+    ]
+
+
+def test_cli_compare_names_grid_stores_by_their_keys(tmp_path, variant_stores):
+    from dynsim import cli
+
+    out = tmp_path / "cka.zarr"
+    argv = ["compare", *map(str, variant_stores), "--metric", "cka", "-o", str(out)]
+    assert cli.main([*argv, "--no-progress"]) == 0
+    matrix = xr.open_zarr(out).load()
+    assert [str(v).split("/")[3] for v in matrix["model_b"].values] == list(
+        matrix["variant_b"].values
+    )
+    assert list(matrix["hidden_size_a"].values) == [6, 9]

@@ -43,14 +43,15 @@ def test_lint_is_clean(tmp_path):
     assert "Congratulations" in out.stdout + out.stderr
 
 
-def test_default_config_dry_run(tmp_path):
-    out = snakemake("-n", "--cores", "2", cwd=tmp_path)
-    assert out.returncode == 0, out.stderr
-    text = out.stdout + out.stderr
-    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+def expected_job_counts(config: dict) -> list[tuple[str, int]]:
+    """Job counts of a dry run derived from a (merged) config: one train and one record job per
+    network of task × architecture × grid variant × seed × regime, one compare job per metric."""
     n_networks = len(config["tasks"]) * len(config["architectures"]) * len(config["seeds"])
+    n_networks *= len(config.get("regimes", ["master"]))
+    for values in (config.get("grid") or {}).values():
+        n_networks *= len(values)
     n_metrics = len(config["compare"]["metrics"])
-    expected = [
+    return [
         ("train", n_networks),
         ("record", n_networks),
         ("compare", n_metrics),
@@ -58,8 +59,49 @@ def test_default_config_dry_run(tmp_path):
         ("heatmap", n_metrics),
         ("systems_bench", 1),
     ]
-    for rule, count in expected:
+
+
+def test_default_config_dry_run(tmp_path):
+    out = snakemake("-n", "--cores", "2", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout + out.stderr
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    for rule, count in expected_job_counts(config):
         assert any(line.split() == [rule, str(count)] for line in text.splitlines()), text
+
+
+GRID_CONFIG = {
+    "experiment": "grid",
+    "tasks": ["pdm", "anti_pdm"],
+    "architectures": ["leaky_rnn"],
+    "seeds": [0, 1],
+    "regimes": ["master", "insd_0", "insd_1"],
+    "grid": {"hidden_size": [8, 12], "activation": ["relu", "tanh"], "learning_rate": [0.01]},
+}
+
+
+def test_grid_dry_run_expands_the_fan_out(tmp_path):
+    path = tmp_path / "grid.yaml"
+    path.write_text(yaml.safe_dump(GRID_CONFIG))
+    out = snakemake("-n", "-p", "--cores", "2", "--configfile", str(path), cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = out.stdout + out.stderr
+    config = {**yaml.safe_load((ROOT / "config.yaml").read_text()), **GRID_CONFIG}
+    counts = expected_job_counts(config)
+    assert counts[0] == ("train", 2 * 2 * 3 * 4)
+    for rule, count in counts:
+        assert any(line.split() == [rule, str(count)] for line in text.splitlines()), text
+    # Every network has its variant level, and INSD link 1 is penalised against link 0 of the
+    # same variant.
+    variant = "hidden_size12-activationtanh-learning_rate0.01"
+    assert f"results/grid/checkpoints/pdm/leaky_rnn/master/{variant}/seed1.pt" in text
+    link1 = next(
+        line
+        for line in text.splitlines()
+        if "dynsim train" in line and f"train/anti_pdm/leaky_rnn/insd_1/{variant}/seed0.log" in line
+    )
+    previous = link1.split("--previous", 1)[1].split(">")[0].split()
+    assert previous == [f"results/grid/checkpoints/anti_pdm/leaky_rnn/insd_0/{variant}/seed0.pt"]
 
 
 def test_unknown_task_fails_before_any_job(tmp_path):
@@ -146,3 +188,52 @@ def test_end_to_end_tiny_config_with_interruption(tmp_path):
     out = snakemake("--cores", "2", "--configfile", str(TEST_CONFIG), cwd=tmp_path)
     assert out.returncode == 0
     assert "Nothing to be done" in out.stdout + out.stderr
+
+
+@pytest.mark.slow
+def test_end_to_end_grid_of_two_hidden_sizes(tmp_path):
+    """A 2-value grid over hidden_size (1 task, 1 architecture, 1 seed, the tiny budgets of
+    .test/config.yaml): two networks of 8 and 12 units, one matrix with variant coordinates."""
+    config = {
+        **yaml.safe_load(TEST_CONFIG.read_text()),
+        "experiment": "gridci",
+        "tasks": ["pdm"],
+        "architectures": ["leaky_rnn"],
+        "grid": {"hidden_size": [8, 12]},
+    }
+    path = tmp_path / "grid.yaml"
+    path.write_text(yaml.safe_dump(config))
+    results = tmp_path / "results" / "gridci"
+    targets = [
+        "results/gridci/similarity/procrustes.zarr",
+        "results/gridci/figures/procrustes_heatmap.png",
+    ]
+    out = snakemake(*targets, "--cores", "2", "--configfile", str(path), cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+    stores = sorted(results.glob("activations/pdm/leaky_rnn/master/*/seed0.zarr"))
+    assert [s.parent.name for s in stores] == ["hidden_size12", "hidden_size8"]
+    for store in stores:
+        ds = xr.open_zarr(store)
+        assert ds.sizes["unit"] == int(store.parent.name.removeprefix("hidden_size"))
+        assert ds.attrs["variant"] == store.parent.name and ds.attrs["model_params"]
+
+    matrix = xr.open_zarr(results / "similarity" / "procrustes.zarr").load()
+    names = [f"pdm/leaky_rnn/master/hidden_size{n}/seed0" for n in (8, 12)]
+    assert list(matrix["model_a"].values) == names
+    assert list(matrix["variant_a"].values) == ["hidden_size8", "hidden_size12"]
+    assert list(matrix["hidden_size_b"].values) == [8, 12]
+    distance = float(matrix["distance"].sel(model_a=names[0], model_b=names[1]))
+    assert 0 < distance <= np.pi / 2 and (matrix["status"].values == "").all()
+    small_vs_large = (matrix.hidden_size_a == 8) & (matrix.hidden_size_b == 12)
+    assert float(matrix["distance"].where(small_vs_large).max()) == distance
+    assert (results / "figures" / "procrustes_heatmap.png").stat().st_size > 5_000
+
+    # The summary names each network with its variant.
+    from dynsim.cli import main
+
+    summary = tmp_path / "summary.md"
+    matrices = [str(results / "similarity" / "procrustes.zarr")]
+    argv = ["summary", "--networks", *map(str, stores), "--matrices", *matrices, "-o", str(summary)]
+    assert main(argv) == 0
+    assert "| pdm / leaky_rnn / master / hidden_size8 / seed 0 |" in summary.read_text()

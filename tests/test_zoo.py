@@ -260,6 +260,38 @@ def test_curricula_config_is_valid():
     assert {"master", "untrained", "pretrain_unfrozen"} <= regimes
 
 
+def test_grid_multiplies_regimes_and_curricula_keep_their_variant():
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    config.update(yaml.safe_load((ROOT / "config" / "curricula.yaml").read_text()))
+    config["grid"] = {"hidden_size": [8, 12], "batch_size": [16, 32]}
+    validate(config)
+    specs = network_specs(config)
+    assert len(specs) == 4 * len(config["regimes"])  # 1 task, 1 arch, 1 seed
+    frozen = [s for s in specs if s.regime == "pretrain_basic_anti_frozen"]
+    assert [s.variant_name for s in frozen] == [
+        "hidden_size8-batch_size16",
+        "hidden_size8-batch_size32",
+        "hidden_size12-batch_size16",
+        "hidden_size12-batch_size32",
+    ]
+    assert {(s.hidden_size, s.training.batch_size) for s in frozen} == {
+        (8, 16),
+        (8, 32),
+        (12, 16),
+        (12, 32),
+    }
+    assert all(s.training.pretrain_steps == 400 for s in frozen)  # the rest is the config's
+    round_trip = NetworkSpec.from_dict(json.loads(json.dumps(frozen[0].to_dict())))
+    assert round_trip == frozen[0] and round_trip.key == frozen[0].key
+
+
+def test_insd_link_refuses_earlier_links_of_another_variant():
+    link0 = train(spec("insd_0", max_steps=2))
+    link1 = spec("insd_1", max_steps=2).with_variant({"hidden_size": 8})
+    with pytest.raises(ValueError, match="another grid variant"):
+        train(link1, previous=[link0])
+
+
 # -- records --------------------------------------------------------------------------------------
 def test_store_keeps_status_regime_hyperparameters_and_phases(tmp_path):
     import xarray as xr

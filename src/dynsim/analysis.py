@@ -20,7 +20,11 @@ def experiment_summary(
     for path in network_paths:
         ds = open_network(path)
         labels = network_labels(ds)
-        name = f"{labels['task']} / {labels['arch']} / {labels['regime']} / seed {labels['seed']}"
+        variant = f" / {labels['variant']}" if labels.get("variant") else ""
+        name = (
+            f"{labels['task']} / {labels['arch']} / {labels['regime']}{variant} "
+            f"/ seed {labels['seed']}"
+        )
         accuracy = float(ds["accuracy"].isel(checkpoint=-1))
         lines.append(
             f"| {name} | {ds.attrs.get('status', '?')} | {ds.attrs.get('final_step', '?')} "
@@ -35,8 +39,14 @@ def experiment_summary(
         distance = ds["distance"].values
         off_diag = ~np.eye(*distance.shape, dtype=bool)
         same = ds["task_a"].values[:, None] == ds["task_b"].values[None, :]
-        within = np.nanmean(np.where(same & off_diag, distance, np.nan))
-        between = np.nanmean(np.where(~same, distance, np.nan))
+        within = _mean(distance[same & off_diag])
+        between = _mean(distance[~same])  # NaN (no warning) for a one-task experiment
         missing = int(np.sum(ds["status"].values != ""))
         lines.append(f"| {metric} | {within:.3f} | {between:.3f} | {missing} |")
     return "\n".join(lines) + "\n"
+
+
+def _mean(values: np.ndarray) -> float:
+    """The mean of the finite values; NaN when there are none."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if finite.size else float("nan")

@@ -113,9 +113,10 @@ class Network:
 
     @property
     def short(self) -> str:
-        """A short label: regime · s<seed> (task and arch when they are not all alike are
-        added by the figures)."""
-        return f"{self.spec.regime} · s{self.spec.seed}"
+        """A short label: regime · [grid variant ·] s<seed> (task and arch when they are not
+        all alike are added by the figures)."""
+        variant = f"{self.spec.variant_name} · " if self.spec.variant else ""
+        return f"{self.spec.regime} · {variant}s{self.spec.seed}"
 
     def model(self) -> torch.nn.Module:
         if "model" not in self._cache:
@@ -176,14 +177,16 @@ def load_networks(paths: Sequence[str | os.PathLike[str]]) -> list[Network]:
 
 
 def _labels(networks: Sequence[Network], dim: str) -> dict[str, Any]:
-    """Coordinates task, arch, regime, seed, role over ``dim`` (suffixed ``_<dim>`` unless
-    ``dim`` is ``network``)."""
+    """Coordinates task, arch, regime, seed, role (and the grid variant, when there is one)
+    over ``dim`` (suffixed ``_<dim>`` unless ``dim`` is ``network``)."""
     values = {
         "task": [n.spec.task for n in networks],
         "arch": [n.spec.arch for n in networks],
         "regime": [n.spec.regime for n in networks],
         "role": [n.role for n in networks],
     }
+    if any(n.spec.variant for n in networks):
+        values["variant"] = [n.spec.variant_name for n in networks]
     out: dict[str, Any] = {}
     suffix = "" if dim == "network" else f"_{dim}"
     for label, vals in values.items():
@@ -391,7 +394,7 @@ def embed(
     models_ = np.asarray(matrix["model_a"].values, dtype=object)  # variable-length strings
     extra = {
         label: ("model", _plain(matrix[f"{label}_a"].values))
-        for label in ("task", "arch", "regime", "seed")
+        for label in ("task", "arch", "regime", "variant", "seed")
         if f"{label}_a" in matrix.coords
     }
     return xr.Dataset(
@@ -449,11 +452,11 @@ def _plain(values: np.ndarray) -> np.ndarray:
 
 def _matrix_labels(matrix: xr.Dataset) -> list[str]:
     parts = []
-    for label in ("task", "arch", "regime", "seed"):
+    for label in ("task", "arch", "regime", "variant", "seed"):
         coord = f"{label}_a"
         if coord in matrix.coords:
             values = [str(v) for v in matrix[coord].values]
-            if label in ("task", "arch") and len(set(values)) <= 1:
+            if label in ("task", "arch", "variant") and len(set(values)) <= 1:
                 continue
             parts.append([f"s{v}" if label == "seed" else v for v in values])
     if not parts:
@@ -963,9 +966,11 @@ def _fmt(value: Any) -> str:
 
 def _figure_labels(dataset: xr.Dataset, dim: str) -> list[str]:
     parts = []
-    for label in ("task", "arch", "regime", "seed"):
+    for label in ("task", "arch", "regime", "variant", "seed"):
+        if f"{label}_{dim}" not in dataset.coords:
+            continue  # variant: only with a hyperparameter grid
         values = [str(v) for v in dataset[f"{label}_{dim}"].values]
-        if label in ("task", "arch") and len(set(values)) <= 1:
+        if label in ("task", "arch", "variant") and len(set(values)) <= 1:
             continue
         parts.append([f"s{v}" if label == "seed" else v for v in values])
     return [" · ".join(p[k] for p in parts) for k in range(len(parts[0]))]

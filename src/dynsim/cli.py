@@ -342,6 +342,14 @@ def _cmd_record(args: argparse.Namespace) -> int:
         "weight_decay": spec.training.weight_decay,
         "model_params": json.dumps(spec.model_params, sort_keys=True),
         "task_params": json.dumps(spec.task_params, sort_keys=True),
+        # With a grid: the variant's name and its values ({hyperparameter: value}, also flat
+        # above or here), which become the similarity matrices' variant/<hyperparameter>
+        # coordinates. Absent without a grid, so such stores are as they always were.
+        **(
+            {"variant": spec.variant_name, "grid": json.dumps(spec.variant), **spec.variant}
+            if spec.variant
+            else {}
+        ),
         # The curriculum as run: per phase its tasks, trainable set, status and steps.
         "phases": json.dumps(
             [

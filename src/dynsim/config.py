@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from dynsim import grid as grids
 from dynsim import metrics, models, tasks
 from dynsim.training import (
     InsdConfig,
@@ -61,7 +62,34 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
             )
     _check_regimes(config)
     _check_task_params(config)
+    _check_grid(config)
     return config
+
+
+def _check_grid(config: dict[str, Any]) -> None:
+    """Model hyperparameters of the grid (activation, init_gain) must be keyword arguments of
+    every architecture of the fan-out, and a grid over init_gain cannot be combined with the
+    master_gain<g> regimes (which set the gain themselves)."""
+    grid = config.get("grid") or {}
+    for name in grid:
+        if grids.GRID_PARAMETERS.get(name) != "model":
+            continue
+        lacking = [
+            a
+            for a in config.get("architectures", [])
+            if name not in inspect.signature(models.ARCHITECTURES[a]).parameters
+        ]
+        if lacking:
+            raise ConfigError(
+                f"config key 'grid.{name}': architectures {lacking} have no parameter "
+                f"{name!r} (grid it in an experiment without them)"
+            )
+    if "init_gain" in grid:
+        gains = [r for r in config.get("regimes", []) if regime_gain(r) is not None]
+        if gains:
+            raise ConfigError(
+                f"config key 'grid.init_gain': regimes {gains} set the initial gain themselves"
+            )
 
 
 def _check_task_params(config: dict[str, Any]) -> None:
@@ -166,8 +194,23 @@ def _path(error: jsonschema.ValidationError) -> str:
     return ".".join(parts) or "<root>"
 
 
+def has_grid(config: dict[str, Any]) -> bool:
+    """Whether the config has a (non-empty) hyperparameter grid."""
+    return bool(config.get("grid"))
+
+
+def network_path(config: dict[str, Any]) -> str:
+    """The workflow's network path with wildcards: ``{task}/{arch}/{regime}/seed{seed}``, with a
+    ``{variant}`` level before the seed when the config has a grid."""
+    return grids.path_pattern(has_grid(config))
+
+
 def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
-    """Every network of the fan-out: task × architecture × seed × regime."""
+    """Every network of the fan-out: task × architecture × variant × seed × regime.
+
+    The variants are the combinations of the ``grid`` section (one, empty, without a grid);
+    a grid value overrides the same hyperparameter set elsewhere (``model.hidden_size``,
+    ``training.*``, ``model.params.<arch>.*``)."""
     training = TrainingConfig(
         **{k: tuple(v) if isinstance(v, list) else v for k, v in config["training"].items()}
     )
@@ -183,25 +226,28 @@ def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
         noise_free=bool(penalty.get("noise_free", InsdConfig.noise_free)),
     )
     specs = []
-    for task, arch, seed, regime in itertools.product(
-        config["tasks"], config["architectures"], config["seeds"], regimes(config)
+    for task, arch, variant, seed, regime in itertools.product(
+        config["tasks"],
+        config["architectures"],
+        grids.variants(config.get("grid")),
+        config["seeds"],
+        regimes(config),
     ):
         model_params = dict(config["model"].get("params", {}).get(arch, {}))
         model_params.setdefault("tau", config["model"]["tau_ms"])
         # The shared task keys a task takes (all of them for the decision families), then the
         # task's own parameters from task.params.<name>.
         task_params = {**tasks.accepted_params(task, shared), **per_task.get(task, {})}
-        specs.append(
-            NetworkSpec(
-                task=task,
-                arch=arch,
-                seed=int(seed),
-                regime=regime,
-                hidden_size=int(config["model"]["hidden_size"]),
-                task_params=task_params,
-                model_params=model_params,
-                training=training,
-                insd=insd if (insd_position(regime) or 0) > 0 else None,  # link 0 = master
-            )
+        spec = NetworkSpec(
+            task=task,
+            arch=arch,
+            seed=int(seed),
+            regime=regime,
+            hidden_size=int(config["model"]["hidden_size"]),
+            task_params=task_params,
+            model_params=model_params,
+            training=training,
+            insd=insd if (insd_position(regime) or 0) > 0 else None,  # link 0 = master
         )
+        specs.append(spec.with_variant(variant) if variant else spec)
     return specs

@@ -31,15 +31,16 @@ def cluster_order(distance: np.ndarray) -> np.ndarray:
 
 
 def model_labels(matrix: xr.Dataset, side: str = "a") -> list[str]:
-    """Readable labels "task · arch · s<seed>" from a matrix's coordinates."""
+    """Readable labels "task · arch · s<seed>" from a matrix's coordinates; the regime and
+    the grid variant (e.g. hidden_size64-learning_rate0.001) when there are several."""
     names = [str(v) for v in matrix[f"model_{side}"].values]
     parts = []
-    for label in ("task", "arch", "regime", "seed"):
+    for label in ("task", "arch", "regime", "variant", "seed"):
         coord = f"{label}_{side}"
         if coord in matrix.coords:
             values = matrix[coord].values
-            if label == "regime" and len(set(values.tolist())) <= 1:
-                continue  # one regime only: not worth repeating on every row
+            if label in ("regime", "variant") and len(set(values.tolist())) <= 1:
+                continue  # one regime/variant only: not worth repeating on every row
             parts.append([f"s{v}" if label == "seed" else str(v) for v in values])
     if not parts:
         return names

@@ -70,4 +70,3 @@ def deflation_penalty(
             null_new, old.detach().reshape(-1, old.shape[-1]), ridge=ridge, center=center
         )
     return total
-

@@ -29,7 +29,13 @@ import dynsim
 from dynsim import metrics
 from dynsim.metrics.base import Metric
 from dynsim.metrics.matrix import OK, assemble, compare_pairs, plan_pairs, prepare_one
-from dynsim.store import NETWORK_LABELS, StoreError, network_labels, open_network
+from dynsim.store import (
+    NETWORK_LABELS,
+    StoreError,
+    network_key,
+    network_labels,
+    open_network,
+)
 
 
 @dataclass(frozen=True)
@@ -105,34 +111,60 @@ class _Network:
     name: str
     source: Any
     labels: dict[str, Any]
+    named: bool = False  # the caller named it (a mapping's key): never renamed
+    key: str | None = None  # the network's key from its store's metadata, once prepared
 
 
 def _networks(sources: Sequence[Any] | Mapping[str, Any]) -> list[_Network]:
+    """The networks of one set, provisionally named (see :func:`_finalise_names`)."""
     if isinstance(sources, Mapping):
-        items = list(sources.items())
-    else:
-        items = [(_default_name(src, k), src) for k, src in enumerate(sources)]
-    names = [name for name, _ in items]
-    if len(set(names)) != len(names):
-        items = [(f"model{k}", src) for k, (_, src) in enumerate(items)]
-    return [_Network(name=str(name), source=src, labels={}) for name, src in items]
+        return [_Network(str(name), src, {}, named=True) for name, src in sources.items()]
+    return [_Network(_default_name(src, k), src, {}) for k, src in enumerate(sources)]
 
 
 def _default_name(source: Any, index: int) -> str:
+    """A name before the source is read: for a path, its last four parts (the workflow's
+    ``task/arch/regime/seedK`` layout; replaced by the store's own key once it is read)."""
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
-        return "/".join(path.with_suffix("").parts[-4:])  # task/arch/regime/seedK
+        return "/".join(path.with_suffix("").parts[-4:])
     name = getattr(source, "name", None)
     return name if isinstance(name, str) and name else f"model{index}"
 
 
+def _finalise_names(nets: list[_Network]) -> None:
+    """Name each network of a set by what it says it is: a dynsim store by the key in its
+    metadata (``task/arch/regime[/variant]/seedK``, whatever its path's depth), a mapping's
+    entry by its key, anything else by its file path's last parts or its array's name. If
+    names collide (the same network twice, or two experiments' stores), stores are named by
+    their full paths when those differ, else every network becomes ``model<k>``."""
+    for net in nets:
+        if not net.named and net.key:
+            net.name = net.key
+    names = [n.name for n in nets]
+    if len(set(names)) == len(names):
+        return
+    paths = [
+        str(Path(n.source).with_suffix("")) if isinstance(n.source, (str, os.PathLike)) else None
+        for n in nets
+    ]
+    if all(paths) and len(set(paths)) == len(paths):
+        for net, path in zip(nets, paths, strict=True):
+            net.name = path
+    else:
+        for k, net in enumerate(nets):
+            net.name = f"model{k}"
+
+
 def _prepare(metric: Metric, network: _Network, selection: Selection) -> tuple[Any, str, dict]:
-    """Load one network (if on disk), select, prepare. Never raises for bad data."""
+    """Load one network (if on disk), select, prepare. Never raises for bad data. Sets the
+    network's ``key`` from its store's metadata."""
     labels: dict[str, Any] = {}
     source = network.source
     if isinstance(source, (str, os.PathLike)):
         try:
             dataset = open_network(source)
+            network.key = network_key(dataset)
             labels = network_labels(dataset)
             labels["status"] = dataset.attrs.get("status", "")
             labels["accuracy"] = float(dataset["accuracy"].isel(checkpoint=-1))
@@ -189,6 +221,9 @@ def compute(
         net.labels = labels
         prepared.append(p)
         reasons.append(reason)
+    _finalise_names(nets_a)
+    if nets_b is not None:
+        _finalise_names(nets_b)
     n_a = len(nets_a)
     prep_a, reas_a = prepared[:n_a], reasons[:n_a]
     prep_b, reas_b = (prep_a, reas_a) if nets_b is None else (prepared[n_a:], reasons[n_a:])
@@ -390,6 +425,11 @@ class _PartialStore:
         os.replace(tmp, self._path(k))
 
 
+# Labels that are always strings (variable-length, object arrays), whatever their values;
+# grid hyperparameters with numeric values become numeric coordinates (NaN where missing).
+_STRING_LABELS = (*NETWORK_LABELS, "status", "variant")
+
+
 def _to_dataset(metric_obj, matrix, status, nets_a, nets_b, selection, backend) -> xr.Dataset:
     coords: dict[str, Any] = {
         "model_a": np.array([n.name for n in nets_a], dtype=object),
@@ -397,9 +437,22 @@ def _to_dataset(metric_obj, matrix, status, nets_a, nets_b, selection, backend) 
     }
     label_names = sorted({k for n in [*nets_a, *nets_b] for k in n.labels})
     for label in label_names:
+        numeric = label not in _STRING_LABELS and all(
+            isinstance(n.labels[label], (int, float, np.number))
+            and not isinstance(n.labels[label], bool)
+            for n in [*nets_a, *nets_b]
+            if label in n.labels
+        )
         for suffix, nets in (("a", nets_a), ("b", nets_b)):
-            vals = [n.labels.get(label, "") for n in nets]
-            arr = np.asarray(vals, dtype=object if label not in ("seed", "accuracy") else None)
+            if label in ("seed", "accuracy"):
+                arr = np.asarray([n.labels.get(label, "") for n in nets])
+            elif numeric:  # a grid hyperparameter (hidden_size, learning_rate, ...)
+                vals = [n.labels.get(label, np.nan) for n in nets]
+                arr = np.asarray(
+                    vals, dtype=None if all(label in n.labels for n in nets) else float
+                )
+            else:
+                arr = np.asarray([n.labels.get(label, "") for n in nets], dtype=object)
             coords[f"{label}_{suffix}"] = (f"model_{suffix}", arr)
     attrs = {
         **metric_obj.attrs(),

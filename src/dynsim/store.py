@@ -21,6 +21,8 @@ import numpy as np
 import xarray as xr
 
 import dynsim
+from dynsim.grid import network_key as network_key_of
+from dynsim.grid import variant_name
 
 HIDDEN_DIMS = ("checkpoint", "trial", "time", "unit")
 # Attributes every network store carries, also used as matrix coordinates.
@@ -119,7 +121,39 @@ def open_network(path: str | os.PathLike[str]) -> xr.Dataset:
 
 
 def network_labels(dataset: xr.Dataset) -> dict[str, Any]:
-    return {name: dataset.attrs.get(name, "") for name in NETWORK_LABELS}
+    """A network's labels from its store: task, arch, regime, seed and, for a network of a
+    hyperparameter grid, ``variant`` (its name) and one label per grid hyperparameter."""
+    labels = {name: dataset.attrs.get(name, "") for name in NETWORK_LABELS}
+    variant = dataset.attrs.get("variant", "")
+    if variant:
+        labels["variant"] = variant
+        labels.update(json.loads(dataset.attrs.get("grid", "{}")))
+    return labels
+
+
+def network_key(dataset: xr.Dataset) -> str | None:
+    """A network's key (``task/arch/regime[/variant]/seed<k>``, its path in the workflow) from
+    its store's metadata: the spec it was trained from, else its task/arch/regime/seed
+    attributes; None for a store that has neither (not written by ``dynsim record``)."""
+    attrs = dataset.attrs
+    spec = attrs.get("spec")
+    if spec:
+        try:
+            data = json.loads(spec)
+            return network_key_of(
+                data["task"],
+                data["arch"],
+                data.get("regime", "master"),
+                data["seed"],
+                variant_name(data.get("variant") or {}),
+            )
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
+            pass  # fall back to the flat attributes
+    if all(attrs.get(name, "") != "" for name in NETWORK_LABELS):
+        return network_key_of(
+            attrs["task"], attrs["arch"], attrs["regime"], attrs["seed"], attrs.get("variant", "")
+        )
+    return None
 
 
 def write_matrix(dataset: xr.Dataset, path: str | os.PathLike[str]) -> Path:
@@ -164,8 +198,10 @@ def open_experiment(results_dir: str | os.PathLike[str]) -> xr.Dataset:
 
     ``results_dir`` is ``results/<experiment>``. Each ``similarity/<name>.zarr`` becomes the
     variable ``<name>`` (distances) and ``<name>_status``; over-learning matrices keep their
-    ``progress`` dimension. The networks' labels (task_a, arch_b, …) are shared coordinates,
-    so ``ds["cka"].where(ds.task_a == ds.task_b)`` and the like select by name.
+    ``progress`` dimension. The networks' labels (task_a, arch_b, …; with a hyperparameter
+    grid also variant_a/variant_b and one pair per grid hyperparameter, e.g. hidden_size_a)
+    are shared coordinates, so ``ds["cka"].where(ds.task_a == ds.task_b)`` and the like
+    select by name.
     """
     root = Path(results_dir) / "similarity"
     paths = sorted(p for p in root.glob("*.zarr") if not p.name.startswith("."))

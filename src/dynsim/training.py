@@ -45,13 +45,14 @@ import json
 import math
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import torch
 
 from dynsim import models, tasks
+from dynsim.grid import GRID_PARAMETERS, network_key, variant_name
 from dynsim.insd import deflation_penalty, readout_null_space
 
 DEFAULT_CHECKPOINTS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
@@ -125,10 +126,45 @@ class NetworkSpec:
     model_params: dict[str, Any] = field(default_factory=dict)
     training: TrainingConfig = field(default_factory=TrainingConfig)
     insd: InsdConfig | None = None  # the penalty of insd_<k> regimes (None: the defaults)
+    # The grid hyperparameters of this network's variant (see dynsim.grid), already applied to
+    # hidden_size / training / model_params by :meth:`with_variant`; empty without a grid.
+    variant: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def variant_name(self) -> str:
+        """The variant's name (e.g. ``hidden_size64-learning_rate0.001``); ``""`` for none."""
+        return variant_name(self.variant)
 
     @property
     def key(self) -> str:
-        return f"{self.task}/{self.arch}/{self.regime}/seed{self.seed}"
+        """``task/arch/regime/seed<k>``, or ``task/arch/regime/<variant>/seed<k>``."""
+        return network_key(self.task, self.arch, self.regime, self.seed, self.variant_name)
+
+    def with_variant(self, variant: dict[str, Any]) -> NetworkSpec:
+        """This spec with the grid hyperparameters ``variant`` applied: ``hidden_size``, the
+        training fields (learning_rate, batch_size, weight_decay) and the architecture's keyword
+        arguments (activation, init_gain) take the variant's values, whatever they were."""
+        changes: dict[str, Any] = {}
+        training: dict[str, Any] = {}
+        model_params = dict(self.model_params)
+        applied: dict[str, Any] = {}  # the values as used (64.0 → 64 for an int field)
+        for name, value in variant.items():
+            where = GRID_PARAMETERS.get(name)
+            if where == "spec":
+                changes[name] = applied[name] = int(value)
+            elif where == "training":
+                training[name] = applied[name] = type(getattr(self.training, name))(value)
+            elif where == "model":
+                model_params[name] = applied[name] = value
+            else:
+                raise ValueError(f"unknown grid hyperparameter {name!r}")
+        return replace(
+            self,
+            **changes,
+            training=replace(self.training, **training),
+            model_params=model_params,
+            variant=applied,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -137,6 +173,8 @@ class NetworkSpec:
             del out["insd"]  # specs without a penalty keep their earlier form (and hash)
         elif self.insd.window is not None:
             out["insd"]["window"] = list(self.insd.window)
+        if not self.variant:
+            del out["variant"]  # likewise specs outside a grid
         return out
 
     @classmethod
@@ -415,6 +453,8 @@ def _deflation(spec: NetworkSpec, previous: list[TrainingResult], device: str) -
     for r in previous:
         if (r.spec.task, r.spec.task_params) != (spec.task, spec.task_params):
             raise ValueError(f"{r.spec.key} was trained on another task than {spec.key}")
+        if r.spec.variant != spec.variant:
+            raise ValueError(f"{r.spec.key} is of another grid variant than {spec.key}")
         if r.status == "diverged":
             raise ValueError(f"earlier link {r.spec.key} diverged; cannot deflate against it")
     if k == 0:

@@ -4,6 +4,7 @@ import json
 from snakemake.utils import validate
 
 import dynsim.config
+import dynsim.grid
 import dynsim.training
 
 # 1) the JSON schema (fills defaults), 2) names checked against dynsim's registries.
@@ -12,7 +13,8 @@ dynsim.config.validate(config)
 
 RESULTS = f"results/{config['experiment']}"
 SPECS = {spec.key: spec for spec in dynsim.config.network_specs(config)}
-NETWORK_PATH = "{task}/{arch}/{regime}/seed{seed}"
+# {task}/{arch}/{regime}/seed{seed}; with a hyperparameter grid a {variant} level before the seed.
+NETWORK_PATH = dynsim.config.network_path(config)
 SUMMARY = f"{RESULTS}/summary.md"
 
 
@@ -20,6 +22,7 @@ wildcard_constraints:
     task="[A-Za-z0-9_]+",
     arch="[A-Za-z0-9_]+",
     regime="[A-Za-z0-9_]+",
+    variant=dynsim.grid.VARIANT_PATTERN,
     seed="[0-9]+",
     metric="[A-Za-z0-9]+(_[A-Za-z0-9]+)*?(?<!_learning)",
 
@@ -34,10 +37,11 @@ def network_spec_json(wildcards):
 
 def previous_links(wildcards):
     """For link k of an INSD chain (regime insd_<k>): the checkpoints of links 0..k-1 of the
-    same task, architecture and seed, which its training is penalised against; else none."""
+    same task, architecture, (grid variant) and seed, which its training is penalised
+    against; else none."""
     k = dynsim.training.insd_position(wildcards.regime) or 0
-    task, arch, seed = wildcards.task, wildcards.arch, wildcards.seed
-    return [f"{RESULTS}/checkpoints/{task}/{arch}/insd_{j}/seed{seed}.pt" for j in range(k)]
+    links = [NETWORK_PATH.format(**{**wildcards, "regime": f"insd_{j}"}) for j in range(k)]
+    return [f"{RESULTS}/checkpoints/{link}.pt" for link in links]
 
 
 def insd_targets(wildcards=None):

@@ -5,6 +5,9 @@ a *basic* task, its *anti* and *delay* variants, and the *target* that composes 
 training regimes that pretrain on sub-tasks (see :mod:`dynsim.training`) look them up here.
 The INSD tasks (``flipflop``, ``cdi``, ``memorypro_analog``; :mod:`dynsim.tasks.insd`) have
 regression targets (trial, time, output) and a masked mean-squared-error loss.
+The Yang et al. 2019 / Driscoll et al. 2024 multitask family (:data:`YANG_TASKS`, in rule order;
+:mod:`dynsim.tasks.yang`) shares one layout (fixation, two angle modalities, a one-hot rule over
+the family) with regression targets (fixation + response angle) and a masked MSE loss.
 """
 
 from __future__ import annotations
@@ -20,6 +23,25 @@ from dynsim.tasks.decision import (
 )
 from dynsim.tasks.gonogo import AntiGoNoGo, DelayedAntiGoNoGo, DelayedGoNoGo, GoNoGoBasic
 from dynsim.tasks.insd import ContextDependentIntegration, FlipFlop, InsdTask, MemoryProAnalog
+from dynsim.tasks.yang import RULES as YANG_RULES
+from dynsim.tasks.yang import (
+    ContextIntModality1,
+    ContextIntModality2,
+    DelayAnti,
+    DelayPro,
+    IntegrationModality1,
+    IntegrationModality2,
+    IntegrationMultimodal,
+    MemoryAnti,
+    MemoryPro,
+    ReactAnti,
+    ReactCategoryAnti,
+    ReactCategoryPro,
+    ReactMatch2Sample,
+    ReactNonMatch2Sample,
+    ReactPro,
+    YangTask,
+)
 
 TASKS: dict[str, type[Task]] = {
     cls.name: cls
@@ -35,8 +57,27 @@ TASKS: dict[str, type[Task]] = {
         FlipFlop,
         ContextDependentIntegration,
         MemoryProAnalog,
+        DelayPro,
+        DelayAnti,
+        MemoryPro,
+        MemoryAnti,
+        ReactPro,
+        ReactAnti,
+        IntegrationModality1,
+        IntegrationModality2,
+        ContextIntModality1,
+        ContextIntModality2,
+        IntegrationMultimodal,
+        ReactMatch2Sample,
+        ReactNonMatch2Sample,
+        ReactCategoryPro,
+        ReactCategoryAnti,
     )
 }
+
+# The Yang et al. 2019 / Driscoll et al. 2024 multitask family, in the order of its one-hot rule
+# input (one layout, so that a network can be trained on any subset with the rule telling which).
+YANG_TASKS: tuple[str, ...] = YANG_RULES
 
 # family → component → task name. The components basic/anti/delay are what the
 # `pretrain_<subset>_…` regimes pretrain on; `target` composes anti and delay.
@@ -95,9 +136,11 @@ __all__ = [
     "COMPONENTS",
     "FAMILIES",
     "TASKS",
+    "YANG_TASKS",
     "InsdTask",
     "Task",
     "TrialBatch",
+    "YangTask",
     "accepted_params",
     "available",
     "family",
