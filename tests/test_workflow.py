@@ -43,6 +43,15 @@ def test_lint_is_clean(tmp_path):
     assert "Congratulations" in out.stdout + out.stderr
 
 
+def merged(base: dict, over: dict) -> dict:
+    """``over`` merged into ``base`` recursively, as Snakemake merges config files."""
+    out = dict(base)
+    for key, value in over.items():
+        both = isinstance(value, dict) and isinstance(out.get(key), dict)
+        out[key] = merged(out[key], value) if both else value
+    return out
+
+
 def expected_job_counts(config: dict) -> list[tuple[str, int]]:
     """Job counts of a dry run derived from a (merged) config: one train and one record job per
     network of task × architecture × grid variant × seed × regime, one compare job per metric."""
@@ -237,3 +246,18 @@ def test_end_to_end_grid_of_two_hidden_sizes(tmp_path):
     argv = ["summary", "--networks", *map(str, stores), "--matrices", *matrices, "-o", str(summary)]
     assert main(argv) == 0
     assert "| pdm / leaky_rnn / master / hidden_size8 / seed 0 |" in summary.read_text()
+
+
+@pytest.mark.parametrize("name", ["curricula.yaml", "yang2019.yaml", "guilhot2024.yaml"])
+def test_shipped_configs_dry_run(tmp_path, name):
+    """Every config under config/ validates and plans the jobs its fan-out implies."""
+    path = ROOT / "config" / name
+    out = snakemake("-n", "--cores", "2", "--configfile", str(path), cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    text = out.stdout + out.stderr
+    # Snakemake merges a --configfile over the default config key by key, nested ones too.
+    config = merged(
+        yaml.safe_load((ROOT / "config.yaml").read_text()), yaml.safe_load(path.read_text())
+    )
+    for rule, count in expected_job_counts(config):
+        assert any(line.split() == [rule, str(count)] for line in text.splitlines()), text

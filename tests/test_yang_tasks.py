@@ -3,6 +3,7 @@ answers implied by the condition labels, responders, test grids, timing, seeding
 
 import functools
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -442,3 +443,40 @@ def test_task_plot_draws_an_example_trial(name, tmp_path, capsys):
     assert cli.main(["task-plot", name, "--out", str(out)]) == 0
     assert out.stat().st_size > 10_000
     assert name in capsys.readouterr().out
+
+
+def test_multitask_trains_the_whole_family_interleaved():
+    """``multitask`` on a Yang task interleaves all 15 tasks; each is evaluated."""
+    from dynsim.training import curriculum
+
+    spec = NetworkSpec(
+        task="memory_pro",
+        arch="leaky_rnn",
+        seed=0,
+        regime="multitask",
+        hidden_size=16,
+        task_params={"encoding": "sincos"},
+        training=TrainingConfig(
+            max_steps=20, batch_size=30, eval_every=10, eval_trials=15, checkpoints=(0.0, 1.0)
+        ),
+    )
+    (phase,) = curriculum(spec)
+    assert phase.tasks == tuple(tasks.YANG_TASKS) and len(phase.tasks) == 15
+    result = train(spec)
+    assert result.status == "budget_exhausted" and result.final_step == 20
+    (summary,) = result.phases
+    assert set(summary["eval_accuracy"]) == set(tasks.YANG_TASKS)
+    assert all(len(acc) == 2 for acc in summary["eval_accuracy"].values())
+    assert np.isfinite(result.loss).all()
+
+
+def test_config_accepts_multitask_but_not_pretraining_for_the_family():
+    import yaml
+
+    root = Path(__file__).resolve().parents[1]
+    config = yaml.safe_load((root / "config.yaml").read_text())
+    config.update(yaml.safe_load((root / "config" / "yang2019.yaml").read_text()))
+    validate(dict(config))
+    config["regimes"] = ["master", "pretrain_frozen"]
+    with pytest.raises(ConfigError, match="'regimes.1'.*delay_pro"):
+        validate(config)

@@ -159,12 +159,19 @@ def _check_regimes(config: dict[str, Any]) -> None:
         except ValueError as err:
             raise ConfigError(f"config key 'regimes.{index}': {err}") from None
         if regime.startswith("pretrain") or regime == "multitask":
-            orphans = [t for t in config.get("tasks", []) if tasks.family(t) is None]
+            # multitask also trains the Yang/Driscoll family together; pretraining needs the
+            # basic/anti/delay components only compositional families have.
+            multi = regime == "multitask"
+            orphans = [
+                t
+                for t in config.get("tasks", [])
+                if tasks.family(t) is None and not (multi and t in tasks.YANG_TASKS)
+            ]
             if orphans:
+                families = ", ".join(sorted(tasks.FAMILIES)) + (", yang" if multi else "")
                 raise ConfigError(
                     f"config key 'regimes.{index}': regime {regime!r} needs tasks of a "
-                    f"compositional family ({', '.join(sorted(tasks.FAMILIES))}); "
-                    f"{orphans} belong to none"
+                    f"compositional family ({families}); {orphans} belong to none"
                 )
 
 

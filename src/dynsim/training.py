@@ -13,7 +13,10 @@ family's components — basic, anti, delay — are looked up with :func:`dynsim.
 - ``master``: the target task only, every parameter trained.
 - ``master_frozen``: the target task only, only the input weights trained.
 - ``multitask``: all four tasks of the family interleaved (mixed in every batch),
-  every parameter trained, until every task reaches the criterion.
+  every parameter trained, until every task reaches the criterion. For a task of the Yang
+  2019 / Driscoll 2024 family (:data:`dynsim.tasks.YANG_TASKS`): all 15 tasks of that family
+  interleaved, as Yang et al. train; the network of each task name is then the same network
+  (same seed, same batches), recorded on that task's test set.
 - ``pretrain_<subset>_frozen`` / ``pretrain_<subset>_unfrozen``, with ``<subset>`` one or more
   of ``basic``, ``anti``, ``delay`` in that order joined by ``_`` (absent = all three, as in
   ``pretrain_frozen``): pretrain on those sub-tasks interleaved (every parameter trained, until
@@ -274,6 +277,9 @@ def curriculum(spec: NetworkSpec) -> list[Phase]:
         return [target]
     if insd_position(spec.regime) is not None or regime_gain(spec.regime) is not None:
         return [target]
+    if spec.regime == "multitask" and spec.task in tasks.YANG_TASKS:
+        members = tuple(tasks.YANG_TASKS)
+        return [Phase("multitask", members, "all", cfg.max_steps, cfg.target_accuracy, True)]
     family = tasks.family(spec.task)
     if family is None:
         raise ValueError(

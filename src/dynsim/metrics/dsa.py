@@ -600,7 +600,8 @@ def align_operators(
        (gradient norm < ``tol`` or stalled, at most 100 iterations); its value, computed
        exactly from an orthogonal C, is kept if it beats step 1.
 
-    ``max_iter`` caps the iterations of step 3 (and of step 2 when lower than 80). Deterministic for a fixed ``seed``.
+    ``max_iter`` caps the iterations of step 3 (and of step 2 when lower than 80).
+    Deterministic for a fixed ``seed``.
     Runs on ``device`` ("auto": CUDA when available). Chunks of pairs bound the memory.
     """
     dev = resolve_device(device)
