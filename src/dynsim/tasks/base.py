@@ -14,6 +14,17 @@ def ms_to_steps(ms: float, dt: float) -> int:
     return max(1, int(round(ms / dt)))
 
 
+def check_generate_args(
+    mode: str, n_trials: int, generator: torch.Generator | None
+) -> torch.Generator:
+    """Validate :meth:`Task.generate`'s arguments; the generator to use (seed 0 if none)."""
+    if mode not in ("train", "test"):
+        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
+    if n_trials < 1:
+        raise ValueError(f"n_trials must be ≥ 1, got {n_trials}")
+    return generator or torch.Generator().manual_seed(0)
+
+
 def merge_timing(
     default_train: dict[str, tuple[float, float]],
     default_test: dict[str, float],

@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dynsim.tasks.base import Task, TrialBatch, merge_timing, ms_to_steps
+from dynsim.tasks.base import Task, TrialBatch, check_generate_args, merge_timing, ms_to_steps
 
 # Train timings are drawn uniformly from [low, high] ms per trial; test timings are fixed.
 DEFAULT_TRAIN_TIMING: dict[str, tuple[float, float]] = {
@@ -134,11 +134,7 @@ class CompositionalTask(Task):
         generator: torch.Generator | None = None,
         device: str | torch.device = "cpu",
     ) -> TrialBatch:
-        if mode not in ("train", "test"):
-            raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
-        if n_trials < 1:
-            raise ValueError(f"n_trials must be ≥ 1, got {n_trials}")
-        generator = generator or torch.Generator().manual_seed(0)
+        generator = check_generate_args(mode, n_trials, generator)
         if mode == "train":
             conditions = self._draw_conditions(n_trials, generator)
             durations = {

@@ -51,7 +51,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from dynsim.tasks.base import Task, TrialBatch, merge_timing, ms_to_steps
+from dynsim.tasks.base import Task, TrialBatch, check_generate_args, merge_timing, ms_to_steps
 
 __all__ = [
     "ContextDependentIntegration",
@@ -175,8 +175,7 @@ class FlipFlop(InsdTask):
         generator: torch.Generator | None = None,
         device: str | torch.device = "cpu",
     ) -> TrialBatch:
-        _check(mode, n_trials)
-        generator = generator or torch.Generator().manual_seed(0)
+        generator = check_generate_args(mode, n_trials, generator)
         if mode == "train":
             initial = torch.randint(2, (n_trials, self.n_bits), generator=generator) * 2 - 1
             batch = self._build(initial, self.train_steps, generator)
@@ -406,8 +405,7 @@ class ContextDependentIntegration(_EpochTask):
         generator: torch.Generator | None = None,
         device: str | torch.device = "cpu",
     ) -> TrialBatch:
-        _check(mode, n_trials)
-        generator = generator or torch.Generator().manual_seed(0)
+        generator = check_generate_args(mode, n_trials, generator)
         signed = self._signed()
         m = len(signed)
         if mode == "train":
@@ -542,8 +540,7 @@ class MemoryProAnalog(_EpochTask):
         generator: torch.Generator | None = None,
         device: str | torch.device = "cpu",
     ) -> TrialBatch:
-        _check(mode, n_trials)
-        generator = generator or torch.Generator().manual_seed(0)
+        generator = check_generate_args(mode, n_trials, generator)
         if mode == "train":
             angle = 2 * math.pi * torch.rand(n_trials, generator=generator, dtype=torch.float64)
         else:
@@ -604,13 +601,6 @@ class MemoryProAnalog(_EpochTask):
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def _check(mode: str, n_trials: int) -> None:
-    if mode not in ("train", "test"):
-        raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
-    if n_trials < 1:
-        raise ValueError(f"n_trials must be ≥ 1, got {n_trials}")
-
-
 def _pattern_index(bits: torch.Tensor) -> torch.Tensor:
     """Binary pattern (+1 → 1, −1 → 0, first bit most significant) as an integer."""
     n_bits = bits.shape[1]

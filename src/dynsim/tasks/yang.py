@@ -100,7 +100,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from dynsim.tasks.base import Task, TrialBatch, merge_timing, ms_to_steps
+from dynsim.tasks.base import Task, TrialBatch, check_generate_args, merge_timing, ms_to_steps
 
 RULES: tuple[str, ...] = (
     "delay_pro",
@@ -354,11 +354,7 @@ class YangTask(Task):
         generator: torch.Generator | None = None,
         device: str | torch.device = "cpu",
     ) -> TrialBatch:
-        if mode not in ("train", "test"):
-            raise ValueError(f"mode must be 'train' or 'test', got {mode!r}")
-        if n_trials < 1:
-            raise ValueError(f"n_trials must be ≥ 1, got {n_trials}")
-        generator = generator or torch.Generator().manual_seed(0)
+        generator = check_generate_args(mode, n_trials, generator)
         if mode == "train":
             conditions = self._draw_conditions(n_trials, generator)
             durations = {}
