@@ -1,0 +1,354 @@
+"""Train several seeds of one network spec together, in one process, with stacked weights.
+
+:func:`train_stacked` takes specs that differ only in ``seed`` and trains them at once: the K
+networks' parameters are stacked along a leading seed dimension and the recurrent step is
+written with batched matrix products (``torch.baddbmm``), so every time step costs one set of
+operator calls for all K networks instead of K sets. For small networks on a CPU, where the
+per-call overhead of PyTorch dominates, that is faster than K calls of
+:func:`dynsim.training.train` (see ``benchmarks/train_multiseed.py`` and its section of
+``benchmarks/README.md``: on one CPU thread, 2.0× at hidden 32 with K = 4 seeds, up to 2.8×
+with 16; 1.7–2.4× at hidden 64 from K = 4; no faster than ``train`` for one seed).
+
+Each seed's result is that of :func:`dynsim.training.train` on its own spec, up to float
+rounding: the same initial weights (the global seed set to ``spec.seed``, then the model
+built), the same training batches (a generator seeded from ``spec.seed``, one batch per step)
+and the same network noise (the global random stream ``train`` would draw it from, replayed
+from a per-seed generator, one draw per time step), the same evaluation batches, the task's own
+loss of each seed's unpadded batch, AdamW (elementwise, so one optimizer over the stacked
+parameters is K independent ones), gradient clipping per seed (the formula of
+``clip_grad_norm_`` on each seed's gradients), evaluation and the accuracy criterion per seed
+(a seed that reaches it, or whose loss is not finite, leaves the stack with its optimizer
+state, the others go on), and the same snapshots. Rounding differs (batched products, one
+backward through the sum of the seeds' losses), and Adam amplifies such differences where a
+gradient is tiny: after 50 steps parameters agree to ~1e-7 (GRU, leaky RNN at hidden 32) and
+up to ~1e-3 (leaky RNN at hidden 64, where float32 and float64 training differ by as much).
+
+Only the single-phase regimes where every parameter is trained and nothing else enters the
+loss are supported (``master`` and ``master_gain<g>``) and only the architectures whose step is
+written out here (``leaky_rnn``, ``gru``). Trials are padded to the longest batch of the step;
+padding has mask 0 and the networks are causal, so it changes nothing but the time. Network
+noise is drawn on the CPU (as ``train`` draws it there) and moved to ``device``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from dynsim import models
+from dynsim.training import (
+    NetworkSpec,
+    Phase,
+    TrainingResult,
+    _eval_batch,
+    curriculum,
+    regime_gain,
+)
+
+ARCHITECTURES = ("leaky_rnn", "gru")
+
+Params = dict[str, torch.Tensor]
+Step = Callable[[Params, torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
+
+
+def _check(specs: list[NetworkSpec]) -> None:
+    if not specs:
+        raise ValueError("train_stacked needs at least one spec")
+    first = specs[0].to_dict()
+    del first["seed"]
+    for spec in specs[1:]:
+        other = spec.to_dict()
+        del other["seed"]
+        if other != first:
+            raise ValueError(f"{spec.key} differs from {specs[0].key} in more than its seed")
+    seeds = [s.seed for s in specs]
+    if len(set(seeds)) != len(seeds):
+        raise ValueError(f"seeds repeat: {seeds}")
+    spec = specs[0]
+    if spec.arch not in ARCHITECTURES:
+        raise ValueError(f"train_stacked supports {ARCHITECTURES}, not {spec.arch!r}")
+    if spec.regime != "master" and regime_gain(spec.regime) is None:
+        raise ValueError(f"train_stacked supports master and master_gain<g>, not {spec.regime!r}")
+
+
+def batched_step(net: models.RecurrentNetwork) -> Step:
+    """One time step of K stacked networks of ``net``'s kind: ``step(params, x, h, eps)`` with
+    x (K, B, input), h (K, B, hidden), eps (K, B, hidden) standard-normal noise or None
+    (no noise, as in eval mode). The same operations as the module's own step."""
+    alpha = net.alpha
+    if isinstance(net, models.LeakyRNN):
+        activation = net.activation
+        scale = net.noise_std * math.sqrt(2 / alpha)
+
+        def step(p: Params, x: torch.Tensor, h: torch.Tensor, eps: torch.Tensor | None):
+            drive = torch.baddbmm(
+                p["input.bias"].unsqueeze(1), x, p["input.weight"].transpose(1, 2)
+            ) + torch.bmm(h, p["recurrent.weight"].transpose(1, 2))
+            if eps is not None:
+                drive = drive + scale * eps
+            return (1 - alpha) * h + alpha * activation(drive)
+
+        return step
+    if isinstance(net, models.LeakyGRU):
+        noise_std = net.noise_std
+
+        def step(p: Params, x: torch.Tensor, h: torch.Tensor, eps: torch.Tensor | None):
+            gi = torch.baddbmm(
+                p["cell.bias_ih"].unsqueeze(1), x, p["cell.weight_ih"].transpose(1, 2)
+            )
+            gh = torch.baddbmm(
+                p["cell.bias_hh"].unsqueeze(1), h, p["cell.weight_hh"].transpose(1, 2)
+            )
+            i_r, i_z, i_n = gi.chunk(3, dim=-1)
+            h_r, h_z, h_n = gh.chunk(3, dim=-1)
+            reset = torch.sigmoid(h_r + i_r)
+            update = torch.sigmoid(h_z + i_z)
+            candidate = torch.tanh(i_n + h_n * reset)
+            new = (h - candidate) * update + candidate  # as ATen's gru_cell
+            if eps is not None:
+                new = new + noise_std * eps
+            return (1 - alpha) * h + alpha * new
+
+        return step
+    raise ValueError(f"no batched step for {type(net).__name__}")
+
+
+def batched_forward(
+    step: Step, params: Params, inputs: torch.Tensor, noise: torch.Tensor | None, n_hidden: int
+) -> torch.Tensor:
+    """Outputs (K, B, T, output) of the stacked networks on inputs (K, B, T, input), with
+    standard-normal network noise (K, T, B, hidden) or None (none, as in eval mode)."""
+    k, b, n_steps, _ = inputs.shape
+    h = inputs.new_zeros(k, b, n_hidden)
+    trajectory = []
+    for t in range(n_steps):
+        h = step(params, inputs[:, :, t], h, None if noise is None else noise[:, t])
+        trajectory.append(h)
+    states = torch.stack(trajectory, dim=2).reshape(k, b * n_steps, n_hidden)
+    out = torch.baddbmm(
+        params["readout.bias"].unsqueeze(1), states, params["readout.weight"].transpose(1, 2)
+    )
+    return out.reshape(k, b, n_steps, -1)
+
+
+def _draw_noise(
+    generators: list[torch.Generator], n_steps: list[int], n_trials: int, n_hidden: int
+) -> torch.Tensor:
+    """Standard-normal noise (K, T, B, hidden), T the longest of ``n_steps``, zero after each
+    seed's own steps: what the module draws with one ``randn_like`` (B, hidden) per time step,
+    from each seed's generator in turn.
+
+    PyTorch's CPU ``normal_`` fills whole blocks of 16 numbers, so when B · hidden is a multiple
+    of 16 one draw of (T, B, hidden) is the same numbers as T draws of (B, hidden) and is made
+    at once (``tests/test_stacked.py`` checks both paths against ``train``)."""
+    longest = max(n_steps)
+    noise = torch.zeros(len(generators), longest, n_trials, n_hidden)
+    at_once = (n_trials * n_hidden) % 16 == 0
+    for row, (gen, steps) in enumerate(zip(generators, n_steps, strict=True)):
+        if at_once:
+            torch.randn(steps, n_trials, n_hidden, generator=gen, out=noise[row, :steps])
+        else:
+            for t in range(steps):
+                torch.randn(n_trials, n_hidden, generator=gen, out=noise[row, t])
+    return noise
+
+
+def _pad_stack(xs: list[torch.Tensor]) -> torch.Tensor:
+    """Stack (trial, time, …) tensors along a new first dimension, zero-padding time."""
+    n_steps = max(x.shape[1] for x in xs)
+    return torch.stack(
+        [torch.nn.functional.pad(x, (0, 0) * (x.dim() - 2) + (0, n_steps - x.shape[1])) for x in xs]
+    )
+
+
+def _clip_per_seed(grads: list[torch.Tensor], max_norm: float) -> None:
+    """``torch.nn.utils.clip_grad_norm_`` on each seed's gradients (leading dim), in place."""
+    k = grads[0].shape[0]
+    norms = torch.stack([torch.linalg.vector_norm(g.reshape(k, -1), 2, dim=1) for g in grads])
+    total = torch.linalg.vector_norm(norms, 2, dim=0)
+    coef = torch.clamp(max_norm / (total + 1e-6), max=1.0)
+    for g in grads:
+        g.mul_(coef.view(k, *([1] * (g.dim() - 1))))
+
+
+class _Stack:
+    """The stacked parameters of the seeds still training and their one AdamW."""
+
+    def __init__(self, params: Params, lr: float, weight_decay: float) -> None:
+        self.params = params
+        self.optimizer = torch.optim.AdamW(list(params.values()), lr=lr, weight_decay=weight_decay)
+
+    def keep(self, rows: list[int]) -> _Stack:
+        """A stack of only the seeds at ``rows``, with their optimizer state."""
+        index = torch.tensor(rows)
+        old = self.optimizer
+        params = {n: p.detach()[index].clone().requires_grad_(True) for n, p in self.params.items()}
+        group = old.param_groups[0]
+        new = _Stack(params, group["lr"], group["weight_decay"])
+        for p_old, p_new in zip(self.params.values(), params.values(), strict=True):
+            state = old.state.get(p_old)
+            if state:
+                new.optimizer.state[p_new] = {
+                    key: value[index].clone()
+                    if torch.is_tensor(value) and value.dim() > 0
+                    else (value.clone() if torch.is_tensor(value) else value)
+                    for key, value in state.items()
+                }
+        return new
+
+    def state(self, row: int) -> dict[str, torch.Tensor]:
+        return {n: p[row].detach().to("cpu", copy=True) for n, p in self.params.items()}
+
+
+def train_stacked(specs: list[NetworkSpec], device: str = "cpu") -> list[TrainingResult]:
+    """Train specs that differ only in seed together; one :class:`TrainingResult` per spec,
+    in order, as :func:`dynsim.training.train` would return it (see the module docstring):
+    the final state dict is ``result.snapshots[result.final_step]`` and the loss curve
+    ``result.loss``. ``seconds`` is the wall time from the start until that seed stopped."""
+    _check(specs)
+    spec = specs[0]
+    cfg = spec.training
+    (phase,) = curriculum(spec)
+    task = spec.build_task()
+    nets, batch_gens, noise_gens = [], [], []
+    for s in specs:  # as train(): global seed, build; then the noise stream starts
+        torch.manual_seed(s.seed)
+        nets.append(s.build_model())
+        noise_gen = torch.Generator()
+        noise_gen.set_state(torch.get_rng_state())
+        noise_gens.append(noise_gen)
+        batch_gens.append(torch.Generator().manual_seed(s.seed))
+    net = nets[0]
+    step_fn = batched_step(net)
+    n_hidden = net.n_hidden
+    noisy = net.noise_std > 0
+    params = {  # the networks' parameters stacked along a new first (seed) dimension
+        name: torch.stack([dict(m.named_parameters())[name].detach() for m in nets])
+        .to(device)
+        .requires_grad_(True)
+        for name, _ in net.named_parameters()
+    }
+    stack = _Stack(params, cfg.learning_rate, cfg.weight_decay)
+    eval_batches = [_eval_batch(task, s) for s in specs]
+    eval_inputs = _pad_stack([b.inputs for b in eval_batches]).to(device)
+
+    k = len(specs)
+    active = list(range(k))  # spec index of each row of the stack
+    losses: list[list[float]] = [[] for _ in specs]
+    snapshots: list[dict[int, dict[str, torch.Tensor]]] = [{0: stack.state(i)} for i in range(k)]
+    eval_steps: list[list[int]] = [[] for _ in specs]
+    eval_accuracy: list[list[float]] = [[] for _ in specs]
+    status = ["budget_exhausted"] * k
+    final_step = [phase.max_steps] * k
+    seconds = [0.0] * k
+    start = time.perf_counter()
+    step = 0
+    while step < phase.max_steps and active:
+        batches = [
+            task.generate(cfg.batch_size, mode="train", generator=batch_gens[i], device=device)
+            for i in active
+        ]
+        inputs = _pad_stack([b.inputs for b in batches])
+        noise = None
+        if noisy:
+            noise = _draw_noise(
+                [noise_gens[i] for i in active],
+                [b.n_steps for b in batches],
+                cfg.batch_size,
+                n_hidden,
+            ).to(device)
+        outputs = batched_forward(step_fn, stack.params, inputs, noise, n_hidden)
+        seed_losses = [task.loss(outputs[row, :, : b.n_steps], b) for row, b in enumerate(batches)]
+        values = torch.stack(seed_losses).tolist()
+        finite = [math.isfinite(v) for v in values]
+        stop: list[int] = []  # rows that leave the stack after this step
+        for row, ok in enumerate(finite):
+            if not ok:  # as train(): record NaN, keep the weights before this step
+                i = active[row]
+                status[i], final_step[i] = "diverged", step
+                losses[i].append(float("nan"))
+                snapshots[i][step] = stack.state(row)
+                seconds[i] = time.perf_counter() - start
+                stop.append(row)
+        if any(finite):
+            stack.optimizer.zero_grad()
+            kept = [loss for loss, ok in zip(seed_losses, finite, strict=True) if ok]
+            torch.stack(kept).sum().backward()
+            grads = [p.grad for p in stack.params.values()]
+            _clip_per_seed(grads, cfg.grad_clip)
+            stack.optimizer.step()
+        step += 1
+        evaluating = step % cfg.eval_every == 0 or step == phase.max_steps
+        accuracy: list[float] = []
+        if evaluating:
+            with torch.no_grad():
+                eval_out = batched_forward(
+                    step_fn, stack.params, eval_inputs[torch.tensor(active)], None, n_hidden
+                )
+            accuracy = [
+                task.accuracy(eval_out[row, :, : eval_batches[i].n_steps], eval_batches[i])
+                for row, i in enumerate(active)
+            ]
+        for row, i in enumerate(active):
+            if not finite[row]:
+                continue
+            losses[i].append(values[row])
+            if step % cfg.snapshot_every == 0:
+                snapshots[i][step] = stack.state(row)
+            if evaluating:
+                eval_steps[i].append(step)
+                eval_accuracy[i].append(accuracy[row])
+                if accuracy[row] >= phase.target_accuracy:
+                    status[i], final_step[i] = "converged", step
+                    stop.append(row)
+            if row in stop or step == phase.max_steps:
+                snapshots[i][step] = stack.state(row)
+                seconds[i] = time.perf_counter() - start
+        if stop:
+            rows_left = [r for r in range(len(active)) if r not in stop]
+            active = [active[r] for r in rows_left]
+            if active:
+                stack = stack.keep(rows_left)
+    return [
+        TrainingResult(
+            spec=s,
+            status=status[i],
+            final_step=final_step[i],
+            snapshots=snapshots[i],
+            loss=losses[i],
+            eval_steps=eval_steps[i],
+            eval_accuracy=eval_accuracy[i],
+            seconds=seconds[i],
+            phases=[
+                _summary(
+                    phase, status[i], final_step[i], losses[i], eval_steps[i], eval_accuracy[i]
+                )
+            ],
+        )
+        for i, s in enumerate(specs)
+    ]
+
+
+def _summary(
+    phase: Phase,
+    status: str,
+    steps: int,
+    loss: list[float],
+    eval_steps: list[int],
+    eval_accuracy: list[float],
+) -> dict[str, Any]:
+    """The phase summary :func:`dynsim.training.train` keeps in ``TrainingResult.phases``."""
+    return {
+        "name": phase.name,
+        "tasks": list(phase.tasks),
+        "trainable": phase.trainable,
+        "status": status,
+        "steps": steps,
+        "loss": loss,
+        "eval_steps": eval_steps,
+        "eval_accuracy": {phase.tasks[0]: eval_accuracy},
+    }
