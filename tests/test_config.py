@@ -146,3 +146,22 @@ def test_schema_grid_matches_the_code():
     props = schema()["properties"]["grid"]["properties"]
     assert list(props) == list(grid.GRID_PARAMETERS)
     assert sorted(props["activation"]["items"]["enum"]) == sorted(models.ACTIVATIONS)
+
+
+def test_stack_seeds_schedules_training_without_changing_any_network(config):
+    from dynsim.config import stacked_groups
+
+    config["architectures"] = ["leaky_rnn", "gru", "lstm"]
+    config["regimes"] = ["master", "untrained"]
+    plain = network_specs(validate(copy.deepcopy(config)))
+    assert stacked_groups(validate(copy.deepcopy(config))) == {}
+    config["training"]["stack_seeds"] = True
+    config = validate(config)
+    assert [s.config_hash() for s in network_specs(config)] == [s.config_hash() for s in plain]
+    groups = stacked_groups(config)
+    expected = {f"{t}/{a}/master" for t in config["tasks"] for a in ("leaky_rnn", "gru")}
+    assert set(groups) == expected
+    for specs in groups.values():
+        assert [s.seed for s in specs] == sorted(config["seeds"])
+    config["seeds"] = [0]
+    assert stacked_groups(validate(config)) == {}  # one seed: nothing to stack

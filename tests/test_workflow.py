@@ -261,3 +261,67 @@ def test_shipped_configs_dry_run(tmp_path, name):
     )
     for rule, count in expected_job_counts(config):
         assert any(line.split() == [rule, str(count)] for line in text.splitlines()), text
+
+
+def test_stack_seeds_dry_run_groups_only_stackable_networks(tmp_path):
+    """training.stack_seeds: one train_seeds job per stackable group (leaky_rnn/gru, master
+    or master_gain<g>, ≥ 2 seeds); every other network keeps its own train job."""
+    config = {
+        "experiment": "stacked",
+        "tasks": ["pdm"],
+        "architectures": ["leaky_rnn", "gru", "lstm"],
+        "seeds": [0, 1, 2],
+        "regimes": ["master", "untrained"],
+        "training": {"stack_seeds": True},
+    }
+    path = tmp_path / "stacked.yaml"
+    path.write_text(yaml.safe_dump(config))
+    out = snakemake("-n", "--cores", "2", "--configfile", str(path), cwd=tmp_path)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    lines = [line.split() for line in text.splitlines()]
+    # Stacked: leaky_rnn and gru master (2 jobs of 3 seeds). Alone: their untrained networks
+    # and every lstm network (12 jobs).
+    assert ["train_seeds", "2"] in lines, text
+    assert ["train", "12"] in lines, text
+    assert ["record", "18"] in lines, text
+    assert "results/stacked/checkpoints/pdm/gru/master/seed2.pt" in text
+
+
+@pytest.mark.slow
+def test_end_to_end_stacked_seeds_match_the_library(tmp_path):
+    """A stacked training job writes each seed's checkpoint exactly as train_stacked returns
+    it (bit for bit), records every seed and compares them like any networks."""
+    import torch
+
+    from dynsim.config import network_specs, validate
+    from dynsim.stacked import train_stacked
+
+    config = {
+        **yaml.safe_load(TEST_CONFIG.read_text()),
+        "experiment": "stackci",
+        "tasks": ["pdm"],
+        "architectures": ["leaky_rnn"],
+        "seeds": [0, 1],
+    }
+    config["training"] = {**config["training"], "stack_seeds": True}
+    path = tmp_path / "stacked.yaml"
+    path.write_text(yaml.safe_dump(config))
+    target = "results/stackci/similarity/procrustes.zarr"
+    out = snakemake(target, "--cores", "2", "--configfile", str(path), cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "rule train_seeds" in out.stdout + out.stderr
+
+    results = tmp_path / "results" / "stackci"
+    full = merged(yaml.safe_load((ROOT / "config.yaml").read_text()), config)
+    specs = network_specs(validate(full))
+    expected = train_stacked(specs)
+    for spec, result in zip(specs, expected, strict=True):
+        saved = torch.load(results / "checkpoints" / f"{spec.key}.pt", weights_only=False)
+        assert saved["status"] == result.status and saved["final_step"] == result.final_step
+        final = saved["snapshots"][saved["final_step"]]
+        for name, value in result.snapshots[result.final_step].items():
+            assert torch.equal(final[name], value), name
+        assert xr.open_zarr(results / "activations" / f"{spec.key}.zarr")["hidden"].notnull().all()
+    matrix = xr.open_zarr(results / "similarity" / "procrustes.zarr").load()
+    assert matrix["distance"].shape == (2, 2) and (matrix["status"].values == "").all()

@@ -66,6 +66,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.set_defaults(func=_cmd_train)
 
+    p = sub.add_parser(
+        "train-seeds",
+        help="train several seeds of one network together (stacked weights), in-process",
+        description="Train networks whose specs differ only in their seed at once, their "
+        "weights stacked (dynsim.stacked.train_stacked: leaky_rnn and gru; master and "
+        "master_gain<g>), and save one checkpoint file per seed, as `train` would.",
+    )
+    p.add_argument("--specs", required=True, help="the network specs as a JSON list")
+    p.add_argument(
+        "--out", required=True, nargs="+", type=Path, help="checkpoint files, one per spec"
+    )
+    p.add_argument("--threads", type=int, default=1, help="CPU threads for this job")
+    p.set_defaults(func=_cmd_train_seeds)
+
     p = sub.add_parser("record", help="record test-set activity at every checkpoint → Zarr")
     p.add_argument("--checkpoint", required=True, type=Path, help="file written by `train`")
     p.add_argument("--out", required=True, type=Path, help="activation store (.zarr)")
@@ -259,6 +273,28 @@ def _cmd_train(args: argparse.Namespace) -> int:
         f"({result['seconds']:.1f} s{', on Ray' if use_ray else ''}); "
         f"accuracy {result['eval_accuracy'][-1:]}"
     )
+    return 0
+
+
+def _cmd_train_seeds(args: argparse.Namespace) -> int:
+    import torch
+
+    from dynsim.stacked import train_stacked
+    from dynsim.training import NetworkSpec
+
+    specs = [NetworkSpec.from_dict(d) for d in json.loads(args.specs)]
+    if len(specs) != len(args.out):
+        raise SystemExit(f"error: {len(specs)} specs but {len(args.out)} --out files")
+    torch.set_num_threads(args.threads)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    for spec, result, path in zip(
+        specs, train_stacked(specs, device=device), args.out, strict=True
+    ):
+        _atomic_torch_save(result.to_dict(), path)
+        print(
+            f"{spec.key}: {result.status} after {result.final_step} steps (stacked); "
+            f"accuracy {result.eval_accuracy[-1:]}"
+        )
     return 0
 
 

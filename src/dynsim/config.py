@@ -218,8 +218,13 @@ def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
     The variants are the combinations of the ``grid`` section (one, empty, without a grid);
     a grid value overrides the same hyperparameter set elsewhere (``model.hidden_size``,
     ``training.*``, ``model.params.<arch>.*``)."""
+    # stack_seeds says how the workflow schedules training, not what a network is.
     training = TrainingConfig(
-        **{k: tuple(v) if isinstance(v, list) else v for k, v in config["training"].items()}
+        **{
+            k: tuple(v) if isinstance(v, list) else v
+            for k, v in config["training"].items()
+            if k != "stack_seeds"
+        }
     )
     shared = {k: v for k, v in config["task"].items() if k != "params"}
     per_task = config["task"].get("params", {})
@@ -258,3 +263,22 @@ def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
         )
         specs.append(spec.with_variant(variant) if variant else spec)
     return specs
+
+
+def stacked_groups(config: dict[str, Any]) -> dict[str, list[NetworkSpec]]:
+    """With ``training.stack_seeds``: the networks trained together, by group path (the network
+    path without its seed level) → their specs in seed order. Only groups
+    :func:`dynsim.stacked.can_stack` accepts with two or more seeds; the others train alone.
+    Empty when ``stack_seeds`` is off."""
+    from dynsim.stacked import can_stack
+
+    if not config["training"].get("stack_seeds"):
+        return {}
+    groups: dict[str, list[NetworkSpec]] = {}
+    for spec in network_specs(config):
+        groups.setdefault(spec.key.rsplit("/", 1)[0], []).append(spec)
+    return {
+        key: sorted(specs, key=lambda s: s.seed)
+        for key, specs in groups.items()
+        if len(specs) >= 2 and can_stack(specs)
+    }

@@ -75,6 +75,15 @@ def _check(specs: list[NetworkSpec]) -> None:
         raise ValueError(f"train_stacked supports master and master_gain<g>, not {spec.regime!r}")
 
 
+def can_stack(specs: list[NetworkSpec]) -> bool:
+    """Whether :func:`train_stacked` accepts ``specs``."""
+    try:
+        _check(specs)
+    except ValueError:
+        return False
+    return True
+
+
 def batched_step(net: models.RecurrentNetwork) -> Step:
     """One time step of K stacked networks of ``net``'s kind: ``step(params, x, h, eps)`` with
     x (K, B, input), h (K, B, hidden), eps (K, B, hidden) standard-normal noise or None

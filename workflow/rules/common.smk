@@ -35,6 +35,19 @@ def network_spec_json(wildcards):
     return json.dumps(SPECS[key].to_dict(), sort_keys=True)
 
 
+# training.stack_seeds: group path (network path without the seed) → specs trained together.
+STACKED = dynsim.config.stacked_groups(config)
+GROUP_PATH = NETWORK_PATH.rsplit("/", 1)[0]
+
+
+def stacked_specs_json(wildcards):
+    """The JSON specs of the seeds trained together in the group named by the wildcards."""
+    key = GROUP_PATH.format(**wildcards)
+    if key not in STACKED:
+        raise ValueError(f"networks {key}/seed* are not trained stacked in this experiment")
+    return json.dumps([spec.to_dict() for spec in STACKED[key]], sort_keys=True)
+
+
 def previous_links(wildcards):
     """For link k of an INSD chain (regime insd_<k>): the checkpoints of links 0..k-1 of the
     same task, architecture, (grid variant) and seed, which its training is penalised

@@ -19,6 +19,33 @@ rule train:
         " --previous {input.previous} > {log} 2>&1"
 
 
+if STACKED:
+    # training.stack_seeds: the seeds of a stackable network train in one job (see the
+    # schema); every other network keeps the per-network rule above.
+
+    ruleorder: train_seeds > train
+
+    rule train_seeds:
+        output:
+            [
+                f"{RESULTS}/checkpoints/{GROUP_PATH}/seed{seed}.pt"
+                for seed in sorted(config["seeds"])
+            ],
+        params:
+            specs=stacked_specs_json,
+        log:
+            f"logs/{config['experiment']}/train/{GROUP_PATH}/stacked.log",
+        wildcard_constraints:
+            arch="leaky_rnn|gru",
+            regime="master|master_gain[0-9p]+",
+        threads: 1
+        conda:
+            "../../envs/dynsim.yaml"
+        shell:
+            "dynsim train-seeds --specs {params.specs:q} --out {output} --threads {threads}"
+            " > {log} 2>&1"
+
+
 rule record:
     input:
         rules.train.output,
