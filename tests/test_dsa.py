@@ -458,3 +458,80 @@ def test_havok_operator_matches_reference() -> None:
         assert np.linalg.norm(ours.operator) == pytest.approx(
             float(np.linalg.norm(dmd.A_v.cpu().numpy())), rel=1e-4
         )
+
+
+# -- reduced-rank regression ------------------------------------------------------------------
+
+
+def _rrr_objective(traj, W, *, n_delays, rank, lam):
+    """‖V₊ − V₋W‖² + λ‖W‖² in the HAVOK coordinates of ``traj``, computed here from scratch."""
+    emb = np.concatenate(
+        [traj[:, n_delays - 1 - d : traj.shape[1] - d] for d in range(n_delays)], axis=-1
+    )
+    n_trials, n_rows, width = emb.shape
+    V = np.linalg.svd(emb.reshape(-1, width), full_matrices=False)[0][:, :rank]
+    V = V.reshape(n_trials, n_rows, rank)
+    X, Y = V[:, :-1].reshape(-1, rank), V[:, 1:].reshape(-1, rank)
+    return float(np.sum((Y - X @ W) ** 2) + lam * np.sum(W**2)), X, Y
+
+
+def _rrr_by_alternating_least_squares(X, Y, k, lam, iters=3000):
+    """Rank-k minimiser of ‖Y − XW‖² + λ‖W‖² by alternating least squares on W = UVᵀ (the
+    augmented problem [Y; 0] ≈ [X; √λ I] U Vᵀ), an independent route to the optimum."""
+    r = X.shape[1]
+    Xa = np.vstack([X, np.sqrt(lam) * np.eye(r)])
+    Ya = np.vstack([Y, np.zeros((r, Y.shape[1]))])
+    V = np.linalg.qr(np.random.default_rng(0).normal(size=(Y.shape[1], k)))[0]
+    for _ in range(iters):
+        U = np.linalg.lstsq(Xa, Ya @ V, rcond=None)[0]
+        Vt = np.linalg.lstsq(Xa @ U, Ya, rcond=None)[0]
+        V = np.linalg.qr(Vt.T)[0]
+    U = np.linalg.lstsq(Xa, Ya @ V, rcond=None)[0]
+    return U @ V.T
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.05])
+@pytest.mark.parametrize("k", [1, 3])
+def test_reduced_rank_regression_is_the_rank_k_optimum(lam, k):
+    rng = np.random.default_rng(3)
+    traj = rng.normal(size=(4, 60, 3)).cumsum(axis=1) * 0.1 + rng.normal(size=(4, 60, 3))
+    n_delays, rank = 3, 6
+    fit = fit_havok(traj, n_delays=n_delays, rank=rank, lam=lam, reduced_rank=k)
+    assert np.linalg.matrix_rank(fit.operator, tol=1e-10) == k
+    assert np.sum(np.abs(fit.eigenvalues) > 1e-10) <= k
+    ours, X, Y = _rrr_objective(traj, fit.operator.T, n_delays=n_delays, rank=rank, lam=lam)
+    best = _rrr_by_alternating_least_squares(X, Y, k, lam)
+    theirs = float(np.sum((Y - X @ best) ** 2) + lam * np.sum(best**2))
+    assert ours == pytest.approx(theirs, rel=1e-8)
+    # Truncating the full-rank operator's SVD instead is worse (it ignores the regressors).
+    full = fit_havok(traj, n_delays=n_delays, rank=rank, lam=lam).operator
+    u, s, vt = np.linalg.svd(full.T)
+    naive = (u[:, :k] * s[:k]) @ vt[:k]
+    worse, _, _ = _rrr_objective(traj, naive, n_delays=n_delays, rank=rank, lam=lam)
+    assert ours < worse
+
+
+def test_reduced_rank_at_or_above_rank_changes_nothing_and_finds_an_oscillation():
+    rng = np.random.default_rng(1)
+    t = np.arange(200)
+    omega = 0.3
+    phases = rng.uniform(0, 2 * np.pi, size=(5, 1))
+    latent = np.stack([np.cos(omega * t + phases), np.sin(omega * t + phases)], -1)  # (5,200,2)
+    traj = latent @ rng.normal(size=(2, 8)) + 1e-4 * rng.normal(size=(5, 200, 8))
+    full = fit_havok(traj, n_delays=4, rank=6)
+    same = fit_havok(traj, n_delays=4, rank=6, reduced_rank=6)
+    # (Equal up to round-off: two identical LAPACK calls may differ in the last bit with the
+    # memory alignment of their inputs.)
+    np.testing.assert_allclose(full.operator, same.operator, rtol=0, atol=1e-12)
+    two = fit_havok(traj, n_delays=4, rank=6, reduced_rank=2)
+    leading = two.eigenvalues[:2]
+    np.testing.assert_allclose(np.abs(leading), 1.0, atol=1e-3)
+    np.testing.assert_allclose(np.sort(np.abs(np.angle(leading))), [omega, omega], atol=1e-3)
+    assert np.all(np.abs(two.eigenvalues[2:]) < 1e-8)
+    with pytest.raises(ValueError, match="reduced_rank"):
+        DSA(rank=6, reduced_rank=0)
+    d = DSA(n_delays=4, rank=6, reduced_rank=2, device="cpu")
+    assert (
+        d.compare(d.prepare(traj), d.prepare(traj @ np.linalg.qr(rng.normal(size=(8, 8)))[0]))
+        < 1e-3
+    )

@@ -145,6 +145,7 @@ def fit_havok(
     rank_threshold: float | None = None,
     rank_explained_variance: float | None = None,
     lam: float = 0.0,
+    reduced_rank: int | None = None,
 ) -> PreparedDSA:
     r"""Fit the HAVOK operator of activity ``traj`` (trial, time, unit).
 
@@ -154,6 +155,13 @@ def fit_havok(
        V₋ = V[:-1], V₊ = V[1:] (no pair straddles a trial boundary).
     3. On the first r columns, the ridge regression
        A = ((V₋ᵀV₋ + λI)⁻¹ V₋ᵀV₊)ᵀ, so that v_{t+1} ≈ A v_t.
+    4. With ``reduced_rank`` = k (1 ≤ k; k ≥ r changes nothing): reduced-rank ridge
+       regression, the minimiser of ‖V₊ − V₋W‖² + λ‖W‖² over W = Aᵀ of rank ≤ k. With
+       W_λ the ridge solution of step 3 and P_k the projection onto the top k right singular
+       vectors of the augmented fitted values [V₋W_λ; √λ W_λ], it is W_λ P_k (Mukherjee & Zhu
+       2011; for λ = 0 the classic reduced-rank regression of Izenman 1975), so
+       A_k = P_k A_λ. A then has rank ≤ k: only k dynamical modes, the
+       rest of its r eigenvalues are 0.
 
     Exactly one of ``rank`` (integer r ≥ 1), ``rank_threshold`` (keep singular values
     > threshold, at least one) or ``rank_explained_variance`` (smallest r whose cumulative
@@ -188,6 +196,14 @@ def fit_havok(
         A_t = torch.linalg.solve(gram, v_minus.T @ v_plus).T
     else:
         A_t = torch.linalg.lstsq(v_minus, v_plus).solution.T
+    if reduced_rank is not None and reduced_rank < r:
+        W = A_t.T
+        fitted = v_minus @ W
+        if lam > 0:
+            fitted = torch.cat([fitted, math.sqrt(lam) * W])
+        _, _, right = torch.linalg.svd(fitted, full_matrices=False)
+        top = right[:reduced_rank].T  # (r, k)
+        A_t = (W @ top @ top.T).T
     A = A_t.numpy().copy()
     if not np.all(np.isfinite(A)):
         raise PreparationError("HAVOK regression produced non-finite values")
@@ -662,9 +678,12 @@ class _HavokMetric(Metric):
         rank_threshold: float | None,
         rank_explained_variance: float | None,
         lam: float,
+        reduced_rank: int | None = None,
         **extra: Any,
     ) -> None:
         n_delays = _check_int("n_delays", n_delays, 1)
+        if reduced_rank is not None:
+            reduced_rank = _check_int("reduced_rank", reduced_rank, 1)
         delay_interval = _check_int("delay_interval", delay_interval, 1)
         given = [x is not None for x in (rank, rank_threshold, rank_explained_variance)]
         if sum(given) > 1:
@@ -691,8 +710,10 @@ class _HavokMetric(Metric):
                 None if rank_explained_variance is None else float(rank_explained_variance)
             ),
             lam=lam,
+            reduced_rank=reduced_rank,
             **extra,
         )
+        self.reduced_rank = reduced_rank
         self.n_delays = n_delays
         self.delay_interval = delay_interval
         self.rank = rank
@@ -711,6 +732,7 @@ class _HavokMetric(Metric):
             rank_threshold=self.rank_threshold,
             rank_explained_variance=self.rank_explained_variance,
             lam=self.lam,
+            reduced_rank=self.reduced_rank,
         )
 
 
@@ -747,6 +769,9 @@ class DSA(_HavokMetric):
         r is capped at the Hankel matrix's numerical rank.
     lam : float ≥ 0
         Ridge λ of the regression (default 0).
+    reduced_rank : int ≥ 1 or None
+        Reduced-rank (ridge) regression: A of rank ≤ k fitted in the r coordinates
+        (:func:`fit_havok`, step 4); None (default): full-rank regression.
     score : {"angular", "euclidean"}
     n_starts : int ≥ 1
         Starts per pair for the alignment (default 24: identity, a reflection, a signed
@@ -784,6 +809,7 @@ class DSA(_HavokMetric):
         rank_threshold: float | None = None,
         rank_explained_variance: float | None = None,
         lam: float = 0.0,
+        reduced_rank: int | None = None,
         score: str = "angular",
         n_starts: int = 24,
         max_iter: int = 1000,
@@ -808,6 +834,7 @@ class DSA(_HavokMetric):
             rank_threshold=rank_threshold,
             rank_explained_variance=rank_explained_variance,
             lam=lam,
+            reduced_rank=reduced_rank,
             score=score,
             n_starts=n_starts,
             max_iter=max_iter,
@@ -895,6 +922,7 @@ class DSAWasserstein(_HavokMetric):
         rank_threshold: float | None = None,
         rank_explained_variance: float | None = None,
         lam: float = 0.0,
+        reduced_rank: int | None = None,
     ) -> None:
         super().__init__(
             n_delays=n_delays,
@@ -903,6 +931,7 @@ class DSAWasserstein(_HavokMetric):
             rank_threshold=rank_threshold,
             rank_explained_variance=rank_explained_variance,
             lam=lam,
+            reduced_rank=reduced_rank,
         )
 
     def compare(self, a: PreparedDSA, b: PreparedDSA) -> float:
