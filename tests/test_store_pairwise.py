@@ -325,3 +325,38 @@ def test_cli_compare_names_grid_stores_by_their_keys(tmp_path, variant_stores):
         matrix["variant_b"].values
     )
     assert list(matrix["hidden_size_a"].values) == [6, 9]
+
+
+def test_summary_splits_pairs_by_every_varying_factor(tmp_path):
+    """Means over same-factor and different-factor pairs, computed by hand on a 4×4 matrix."""
+    import xarray as xr
+
+    from dynsim.analysis import experiment_summary
+    from dynsim.store import write_matrix
+
+    names = ["pdm/gru/master/seed0", "pdm/gru/master/seed1", "anti/gru/master/seed0", "x"]
+    task = np.array(["pdm", "pdm", "anti", "anti"], dtype=object)
+    arch = np.array(["gru"] * 4, dtype=object)  # does not vary: no row
+    distance = np.array(
+        [[0, 1, 2, 3], [1, 0, 4, 5], [2, 4, 0, np.nan], [3, 5, np.nan, 0]], dtype=float
+    )
+    status = np.where(np.isnan(distance), "diverged", "").astype(object)
+    coords = {"model_a": names, "model_b": names}
+    for key, values in {"task": task, "arch": arch, "seed": np.array([0, 1, 0, 1])}.items():
+        coords[f"{key}_a"] = ("model_a", values)
+        coords[f"{key}_b"] = ("model_b", values)
+    matrix = xr.Dataset(
+        {
+            "distance": (("model_a", "model_b"), distance),
+            "status": (("model_a", "model_b"), status),
+        },
+        coords=coords,
+        attrs={"metric": "procrustes"},
+    )
+    path = write_matrix(matrix, tmp_path / "procrustes.zarr")
+    text = experiment_summary([], [path])
+    # task: same-task off-diagonal pairs {1, 1, nan, nan} → 1; different {2,3,4,5} ×2 → 3.5.
+    assert "| procrustes | task | 1.000 | 3.500 | 2 |" in text
+    # seed: same seed {2, 2, 5, 5} → 3.5; different {1, 3, 4, nan} ×2 → 8/3.
+    assert "| procrustes | seed | 3.500 | 2.667 | 2 |" in text
+    assert "| arch |" not in text
