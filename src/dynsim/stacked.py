@@ -39,17 +39,16 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Any
 
 import torch
 
 from dynsim import models
 from dynsim.training import (
     NetworkSpec,
-    Phase,
     TrainingResult,
     _eval_batch,
     curriculum,
+    phase_summary,
     regime_gain,
 )
 
@@ -337,31 +336,15 @@ def train_stacked(specs: list[NetworkSpec], device: str = "cpu") -> list[Trainin
             eval_accuracy=eval_accuracy[i],
             seconds=seconds[i],
             phases=[
-                _summary(
-                    phase, status[i], final_step[i], losses[i], eval_steps[i], eval_accuracy[i]
+                phase_summary(
+                    phase,
+                    status[i],
+                    final_step[i],
+                    losses[i],
+                    eval_steps[i],
+                    {phase.tasks[0]: eval_accuracy[i]},
                 )
             ],
         )
         for i, s in enumerate(specs)
     ]
-
-
-def _summary(
-    phase: Phase,
-    status: str,
-    steps: int,
-    loss: list[float],
-    eval_steps: list[int],
-    eval_accuracy: list[float],
-) -> dict[str, Any]:
-    """The phase summary :func:`dynsim.training.train` keeps in ``TrainingResult.phases``."""
-    return {
-        "name": phase.name,
-        "tasks": list(phase.tasks),
-        "trainable": phase.trainable,
-        "status": status,
-        "steps": steps,
-        "loss": loss,
-        "eval_steps": eval_steps,
-        "eval_accuracy": {phase.tasks[0]: eval_accuracy},
-    }

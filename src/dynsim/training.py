@@ -599,19 +599,31 @@ def _run_phase(
             p.requires_grad_(True)
     if phase.recorded:
         snapshots[step] = _state(model)
-    summary = {
+    summary = phase_summary(phase, status, step, losses, eval_steps, eval_accuracy)
+    if deflation is not None:
+        summary["penalty"] = penalties
+    return {"summary": summary, "snapshots": snapshots}
+
+
+def phase_summary(
+    phase: Phase,
+    status: str,
+    steps: int,
+    loss: list[float],
+    eval_steps: list[int],
+    eval_accuracy: dict[str, list[float]],
+) -> dict[str, Any]:
+    """What :class:`TrainingResult` keeps of one phase (``TrainingResult.phases``)."""
+    return {
         "name": phase.name,
         "tasks": list(phase.tasks),
         "trainable": phase.trainable,
         "status": status,
-        "steps": step,
-        "loss": losses,
+        "steps": steps,
+        "loss": loss,
         "eval_steps": eval_steps,
         "eval_accuracy": eval_accuracy,
     }
-    if deflation is not None:
-        summary["penalty"] = penalties
-    return {"summary": summary, "snapshots": snapshots}
 
 
 def evaluate(model: models.RecurrentNetwork, task: tasks.Task, batch: tasks.TrialBatch) -> float:
