@@ -36,8 +36,9 @@ if STACKED:
         log:
             f"logs/{config['experiment']}/train/{GROUP_PATH}/stacked.log",
         wildcard_constraints:
-            arch="leaky_rnn|gru",
-            regime="master|master_gain[0-9p]+",
+            # Only the architectures and regimes of the stacked groups (dynsim.stacked decides).
+            arch="|".join(sorted({s.arch for group in STACKED.values() for s in group})),
+            regime="|".join(sorted({s.regime for group in STACKED.values() for s in group})),
         threads: 1
         conda:
             "../../envs/dynsim.yaml"
