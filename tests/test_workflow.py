@@ -263,6 +263,55 @@ def test_shipped_configs_dry_run(tmp_path, name):
         assert any(line.split() == [rule, str(count)] for line in text.splitlines()), text
 
 
+def test_yang_multitask_networks_train_once(tmp_path):
+    """The multitask networks of two Yang task names are one training: the second train job
+    copies the first's checkpoint (retargeted to its task) instead of training again, and
+    the recordings are on each network's own task."""
+    import torch
+
+    config = {
+        **yaml.safe_load(TEST_CONFIG.read_text()),
+        "experiment": "yangci",
+        "tasks": ["delay_pro", "memory_anti"],
+        "architectures": ["leaky_rnn"],
+        "regimes": ["master", "multitask"],
+        "task": {"encoding": "sincos", "sigma": 0.1},
+        "training": {
+            **{"max_steps": 10, "eval_every": 5, "checkpoints": [0.0, 1.0]},
+            **{"batch_size": 16, "eval_trials": 16},
+        },
+    }
+    path = tmp_path / "yang.yaml"
+    path.write_text(yaml.safe_dump(config))
+    checkpoints = "results/yangci/checkpoints/{}/leaky_rnn/{}/seed0.pt"
+    stores = [
+        f"results/yangci/activations/{task}/leaky_rnn/multitask/seed0.zarr"
+        for task in ("delay_pro", "memory_anti")
+    ]
+    dry = snakemake(*stores, "-n", "-p", "--cores", "1", "--configfile", str(path), cwd=tmp_path)
+    text = dry.stdout + dry.stderr
+    assert dry.returncode == 0, text
+    shared = f"--same-training-as {checkpoints.format('delay_pro', 'multitask')}"
+    commands = [line for line in text.splitlines() if "dynsim train " in line]
+    assert len(commands) == 2 and sum(shared in c for c in commands) == 1, commands
+    assert next(c for c in commands if shared in c).count("memory_anti") >= 1
+
+    out = snakemake(*stores, "--cores", "1", "--configfile", str(path), cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    log = tmp_path / "logs/yangci/train/memory_anti/leaky_rnn/multitask/seed0.log"
+    assert "the training of delay_pro/leaky_rnn/multitask/seed0" in log.read_text()
+    source, copy = (
+        torch.load(tmp_path / checkpoints.format(task, "multitask"), weights_only=False)
+        for task in ("delay_pro", "memory_anti")
+    )
+    assert copy["spec"] == {**source["spec"], "task": "memory_anti"}
+    assert copy["eval_accuracy"] == source["phases"][-1]["eval_accuracy"]["memory_anti"]
+    for step, state in source["snapshots"].items():
+        assert all(torch.equal(copy["snapshots"][step][k], v) for k, v in state.items())
+    for task, store in zip(("delay_pro", "memory_anti"), stores, strict=True):
+        assert xr.open_zarr(tmp_path / store).attrs["task"] == task
+
+
 def test_stack_seeds_dry_run_groups_only_stackable_networks(tmp_path):
     """training.stack_seeds: one train_seeds job per stackable group (leaky_rnn/gru, master
     or master_gain<g>, ≥ 2 seeds); every other network keeps its own train job."""

@@ -470,6 +470,47 @@ def test_multitask_trains_the_whole_family_interleaved():
     assert np.isfinite(result.loss).all()
 
 
+def test_multitask_networks_of_the_family_are_one_training():
+    """The multitask networks of two Yang task names train identically, so one training
+    retargeted to the other name equals training it: snapshots bit for bit, evaluation on the
+    other task, phases; anything else differing keeps them apart."""
+    from dataclasses import replace
+
+    from dynsim.training import retarget, same_training
+
+    memory = NetworkSpec(
+        task="memory_pro",
+        arch="leaky_rnn",
+        seed=3,
+        regime="multitask",
+        hidden_size=12,
+        task_params={"encoding": "sincos"},
+        training=TrainingConfig(
+            max_steps=10, batch_size=30, eval_every=5, eval_trials=15, checkpoints=(0.0, 1.0)
+        ),
+    )
+    delay = replace(memory, task="delay_anti")
+    assert same_training(memory, delay) and same_training(delay, memory)
+    trained, copied = train(delay), retarget(train(memory), delay)
+    assert copied.spec == delay and copied.status == trained.status
+    assert copied.final_step == trained.final_step == 10
+    assert copied.eval_accuracy == trained.eval_accuracy
+    assert copied.eval_accuracy == trained.phases[-1]["eval_accuracy"]["delay_anti"]
+    assert copied.phases == trained.phases and copied.loss == trained.loss
+    assert copied.snapshots.keys() == trained.snapshots.keys()
+    for step, state in trained.snapshots.items():
+        for name, value in state.items():
+            assert torch.equal(copied.snapshots[step][name], value), (step, name)
+    # Not the same training: another seed, other task parameters, another regime, a family
+    # whose multitask curriculum depends on the target task.
+    assert not same_training(memory, replace(delay, seed=4))
+    assert not same_training(memory, replace(delay, task_params={"encoding": "ring"}))
+    assert not same_training(replace(memory, regime="master"), replace(delay, regime="master"))
+    assert not same_training(replace(memory, task="gonogo"), replace(delay, task="anti_gonogo"))
+    with pytest.raises(ValueError, match="not the same training"):
+        retarget(trained, replace(memory, seed=4))
+
+
 def test_config_accepts_multitask_but_not_pretraining_for_the_family():
     import yaml
 

@@ -11,9 +11,12 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from dynsim.training import NetworkSpec
 
 COMPARE_EPILOG = """\
 inputs:
@@ -63,6 +66,15 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="CHECKPOINT",
         help="for an insd_<k> regime: the checkpoint files of links 0..k-1 of its chain",
+    )
+    p.add_argument(
+        "--same-training-as",
+        nargs="*",
+        type=Path,
+        default=[],
+        metavar="CHECKPOINT",
+        help="do not train: reuse this checkpoint of a network that trains identically and "
+        "differs only in the task it is recorded on (a Yang-family multitask network)",
     )
     p.set_defaults(func=_cmd_train)
 
@@ -256,6 +268,8 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from dynsim.training import NetworkSpec
 
     spec = NetworkSpec.from_dict(json.loads(args.spec))
+    if args.same_training_as:
+        return _reuse_training(spec, args.same_training_as, args.out)
     previous = [_load_checkpoint(path) for path in args.previous]
     address = args.ray_address or os.environ.get("RAY_ADDRESS")
     use_ray = args.ray == "always" or (
@@ -273,6 +287,21 @@ def _cmd_train(args: argparse.Namespace) -> int:
         f"({result['seconds']:.1f} s{', on Ray' if use_ray else ''}); "
         f"accuracy {result['eval_accuracy'][-1:]}"
     )
+    return 0
+
+
+def _reuse_training(spec: NetworkSpec, sources: list[Path], out: Path) -> int:
+    from dynsim.training import TrainingResult, retarget
+
+    if len(sources) != 1:
+        raise SystemExit(f"error: --same-training-as takes one checkpoint, got {len(sources)}")
+    source = TrainingResult.from_dict(_load_checkpoint(sources[0]))
+    try:
+        result = retarget(source, spec)
+    except ValueError as err:
+        raise SystemExit(f"error: {sources[0]}: {err}") from None
+    _atomic_torch_save(result.to_dict(), out)
+    print(f"{spec.key}: the training of {source.spec.key} ({result.status}), not retrained")
     return 0
 
 

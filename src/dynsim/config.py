@@ -25,6 +25,7 @@ from dynsim.training import (
     insd_position,
     parse_regime,
     regime_gain,
+    same_training,
 )
 
 
@@ -263,6 +264,24 @@ def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
         )
         specs.append(spec.with_variant(variant) if variant else spec)
     return specs
+
+
+def training_sources(config: dict[str, Any]) -> dict[str, str]:
+    """Network key → key of the earlier network of the fan-out whose training it reuses
+    (:func:`dynsim.training.same_training`: the Yang-family ``multitask`` networks of
+    different task names are one network, trained once and recorded per task). Networks
+    that train themselves are absent."""
+    sources: dict[str, str] = {}
+    candidates: list[NetworkSpec] = []  # networks trained themselves that another may reuse
+    for spec in network_specs(config):
+        if spec.regime != "multitask":
+            continue
+        source = next((t for t in candidates if same_training(t, spec)), None)
+        if source is None:
+            candidates.append(spec)
+        else:
+            sources[spec.key] = source.key
+    return sources
 
 
 def stacked_groups(config: dict[str, Any]) -> dict[str, list[NetworkSpec]]:

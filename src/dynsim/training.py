@@ -16,7 +16,8 @@ family's components — basic, anti, delay — are looked up with :func:`dynsim.
   every parameter trained, until every task reaches the criterion. For a task of the Yang
   2019 / Driscoll 2024 family (:data:`dynsim.tasks.YANG_TASKS`): all 15 tasks of that family
   interleaved, as Yang et al. train; the network of each task name is then the same network
-  (same seed, same batches), recorded on that task's test set.
+  (same seed, same batches), recorded on that task's test set — the workflow trains it once
+  and gives the other task names its checkpoint (:func:`same_training`, :func:`retarget`).
 - ``pretrain_<subset>_frozen`` / ``pretrain_<subset>_unfrozen``, with ``<subset>`` one or more
   of ``basic``, ``anti``, ``delay`` in that order joined by ``_`` (absent = all three, as in
   ``pretrain_frozen``): pretrain on those sub-tasks interleaved (every parameter trained, until
@@ -398,6 +399,29 @@ def train(
         seconds=time.perf_counter() - start,
         phases=summaries,
     )
+
+
+def same_training(a: NetworkSpec, b: NetworkSpec) -> bool:
+    """Whether ``a`` and ``b`` train the very same network and differ only in the task it is
+    recorded on: ``multitask`` networks of two Yang-family task names (the curriculum trains
+    the whole family either way; :func:`curriculum`) with every other field equal — the task
+    parameters included, so a task-specific ``task.params`` entry keeps them apart."""
+    return (
+        a.regime == b.regime == "multitask"
+        and a.task in tasks.YANG_TASKS
+        and b.task in tasks.YANG_TASKS
+        and replace(a, task=b.task) == b
+    )
+
+
+def retarget(result: TrainingResult, spec: NetworkSpec) -> TrainingResult:
+    """``result`` as the training of ``spec``, which :func:`same_training` shares with
+    ``result.spec``: the same snapshots and phases, with the top-level evaluation curve that
+    of ``spec.task`` (already evaluated during the shared phase)."""
+    if not same_training(result.spec, spec):
+        raise ValueError(f"{result.spec.key} and {spec.key} are not the same training")
+    last = result.phases[-1]
+    return replace(result, spec=spec, eval_accuracy=list(last["eval_accuracy"][spec.task]))
 
 
 class _Deflation:

@@ -48,6 +48,17 @@ def stacked_specs_json(wildcards):
     return json.dumps([spec.to_dict() for spec in STACKED[key]], sort_keys=True)
 
 
+# Networks that reuse another's training (Yang-family multitask networks of other task names).
+TRAINING_SOURCES = dynsim.config.training_sources(config)
+
+
+def training_source(wildcards):
+    """The checkpoint of the network whose training this one reuses, if any (see
+    dynsim.training.same_training); else none."""
+    source = TRAINING_SOURCES.get(NETWORK_PATH.format(**wildcards))
+    return [] if source is None else [f"{RESULTS}/checkpoints/{source}.pt"]
+
+
 def previous_links(wildcards):
     """For link k of an INSD chain (regime insd_<k>): the checkpoints of links 0..k-1 of the
     same task, architecture, (grid variant) and seed, which its training is penalised

@@ -1,9 +1,11 @@
 # One job per network: train (a Ray task) → record activity at every checkpoint (Zarr).
+# A network that shares another's training (Yang-family multitask) copies its checkpoint.
 
 
 rule train:
     input:
         previous=previous_links,  # INSD link k: links 0..k-1 of its chain
+        same=training_source,  # the network trained in its place, if any
     output:
         f"{RESULTS}/checkpoints/{NETWORK_PATH}.pt",
     params:
@@ -16,7 +18,7 @@ rule train:
         "../../envs/dynsim.yaml"
     shell:
         "dynsim train --spec {params.spec:q} --out {output} --threads {threads} {params.ray}"
-        " --previous {input.previous} > {log} 2>&1"
+        " --previous {input.previous} --same-training-as {input.same} > {log} 2>&1"
 
 
 if STACKED:
