@@ -170,6 +170,12 @@ def test_preparation_errors() -> None:
         metric.prepare(np.random.default_rng(0).normal(size=(2, 8, 3)))  # too few steps
     with pytest.raises(PreparationError):
         metric.prepare(np.zeros((2, 30, 3)))
+    # 2 trials × (12 − 3·3 − 1) = 4 one-step pairs cannot determine a rank-6 operator (it would
+    # fit any data exactly); a ridge makes the fit well posed.
+    short = np.random.default_rng(1).normal(size=(2, 12, 4))
+    with pytest.raises(PreparationError, match="only 4 one-step pairs.*rank-6"):
+        fit_havok(short, n_delays=4, delay_interval=3, rank=6)
+    assert fit_havok(short, n_delays=4, delay_interval=3, rank=6, lam=0.1).rank == 6
 
 
 # ------------------------------------------------------------------------------- alignment

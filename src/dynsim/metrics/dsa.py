@@ -167,7 +167,9 @@ def fit_havok(
     > threshold, at least one) or ``rank_explained_variance`` (smallest r whose cumulative
     S² fraction reaches the value, in (0, 1]) is used. r is capped at the Hankel matrix's
     numerical rank (singular values above max(shape)·ε·S₀): directions beyond it are
-    round-off, and fitting them would make A arbitrary. ``lam`` ≥ 0 is the ridge λ.
+    round-off, and fitting them would make A arbitrary. ``lam`` ≥ 0 is the ridge λ; without
+    it the fit needs more one-step pairs than r (else :class:`PreparationError`: A would
+    interpolate any data).
     Everything is computed in float64; when min(H.shape) > 2000 and ``rank`` is an integer,
     the leading singular vectors come from a seeded randomized SVD.
     """
@@ -191,6 +193,14 @@ def fit_havok(
     V3 = V[:, :r].reshape(n_trials, n_rows, r)
     v_minus = V3[:, :-1].reshape(-1, r)
     v_plus = V3[:, 1:].reshape(-1, r)
+    if lam == 0 and v_minus.shape[0] <= r:
+        # r unknowns per output from ≤ r equations: any data are fitted exactly (R² = 1) and
+        # the operator is arbitrary, so distances between such fits mean nothing.
+        raise PreparationError(
+            f"only {v_minus.shape[0]} one-step pairs (trials × (embedded time − 1)) to fit a "
+            f"rank-{r} operator; need more than {r}: use more trials or time steps, fewer "
+            "delays, a lower rank, or a ridge lam > 0"
+        )
     if lam > 0:
         gram = v_minus.T @ v_minus + lam * torch.eye(r, dtype=torch.float64)
         A_t = torch.linalg.solve(gram, v_minus.T @ v_plus).T
