@@ -18,7 +18,7 @@ rule train:
         "../../envs/dynsim.yaml"
     shell:
         "dynsim train --spec {params.spec:q} --out {output} --threads {threads} {params.ray}"
-        " --previous {input.previous} --same-training-as {input.same} > {log} 2>&1"
+        " --same-training-as {input.same} --previous {input.previous} > {log} 2>&1"
 
 
 if STACKED:
