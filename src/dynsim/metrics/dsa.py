@@ -441,7 +441,17 @@ def _sign_fix(At: torch.Tensor, Bt: torch.Tensor) -> torch.Tensor:
     return d
 
 
-def _structured_starts(A: torch.Tensor, B: torch.Tensor) -> list[torch.Tensor]:
+def _eigenbases(ops: torch.Tensor) -> torch.Tensor:
+    """(3, U, r, r): for each operator A of ``ops`` (U, r, r), the eigenvectors (ascending
+    eigenvalues) of the symmetric matrices (A + Aᵀ)/2, AᵀA and AAᵀ — per-network quantities,
+    computed once per distinct operator by :func:`align_operators`."""
+    At = ops.transpose(-1, -2)
+    return torch.stack([torch.linalg.eigh(m)[1] for m in (0.5 * (ops + At), At @ ops, ops @ At)])
+
+
+def _structured_starts(
+    A: torch.Tensor, B: torch.Tensor, bases_a: torch.Tensor, bases_b: torch.Tensor
+) -> list[torch.Tensor]:
     """Structured starts C (each (P, r, r)): I, a reflection, a signed identity, and three
     that are exact for conjugate pairs.
 
@@ -449,7 +459,8 @@ def _structured_starts(A: torch.Tensor, B: torch.Tensor) -> list[torch.Tensor]:
     (P(B) = Qᵀ P(A) Q), so with eigenbases P(A) = U_A Λ U_Aᵀ, P(B) = U_B Λ U_Bᵀ (distinct
     eigenvalues, same ascending order) Q = U_A D U_Bᵀ for a diagonal sign matrix D; D is read
     off the rest of the operator, since (U_AᵀAU_A)_ij = d_i d_j (U_BᵀBU_B)_ij. The symmetric
-    matrices used are (A + Aᵀ)/2, AᵀA and AAᵀ; for non-conjugate pairs the first start also
+    matrices used are (A + Aᵀ)/2, AᵀA and AAᵀ (their eigenvectors ``bases_a``/``bases_b``,
+    (3, P, r, r), from :func:`_eigenbases`); for non-conjugate pairs the first start also
     maximises the symmetric part of the objective exactly (von Neumann's trace inequality).
     """
     P, r, _ = A.shape
@@ -460,14 +471,7 @@ def _structured_starts(A: torch.Tensor, B: torch.Tensor) -> list[torch.Tensor]:
     # Identity up to signs: HAVOK operators live in Hankel-SVD coordinates ordered by
     # variance, whose signs are arbitrary; similar systems then align near a signed identity.
     starts.append(torch.diag_embed(_sign_fix(A, B)))
-    At_, Bt_ = A.transpose(-1, -2), B.transpose(-1, -2)
-    for pa, pb in (
-        (0.5 * (A + At_), 0.5 * (B + Bt_)),
-        (At_ @ A, Bt_ @ B),
-        (A @ At_, B @ Bt_),
-    ):
-        _, UA = torch.linalg.eigh(pa)
-        _, UB = torch.linalg.eigh(pb)
+    for UA, UB in zip(bases_a, bases_b, strict=True):
         d = _sign_fix(UA.transpose(-1, -2) @ A @ UA, UB.transpose(-1, -2) @ B @ UB)
         starts.append((UA * d.unsqueeze(-2)) @ UB.transpose(-1, -2))
     return starts
@@ -531,11 +535,14 @@ def _align_chunk(
     *,
     max_iter: int,
     tol: float,
+    bases_a: torch.Tensor,
+    bases_b: torch.Tensor,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Steps 1–4 of :func:`align_operators` for one chunk of unit-norm pairs (float64)."""
+    """Steps 1–4 of :func:`align_operators` for one chunk of unit-norm pairs (float64);
+    ``bases_a``/``bases_b`` (3, P, r, r): the operators' :func:`_eigenbases`."""
     P, r, _ = A.shape
     dev = A.device
-    structured = _structured_starts(A, B)
+    structured = _structured_starts(A, B, bases_a, bases_b)
     assert len(structured) == _N_STRUCTURED
     starts = torch.stack(structured[:n_starts], dim=1)  # (P, s, r, r)
     if rand is not None:
@@ -646,10 +653,22 @@ def align_operators(
     best_C = torch.empty(P, r, r, dtype=torch.float64, device=dev)
     best_s = torch.empty(P, dtype=torch.long, device=dev)
     best_it = torch.zeros(P, dtype=torch.long, device=dev)
+    # Eigenbases are per-network quantities: one eigh per distinct operator, not per pair.
+    distinct, which = torch.unique(
+        torch.cat([A_t, B_t]).reshape(2 * P, -1), dim=0, return_inverse=True
+    )
+    bases = _eigenbases(distinct.view(-1, r, r))
     for lo in range(0, P, pairs_per_chunk):
         part = slice(lo, lo + pairs_per_chunk)
         best_f[part], best_C[part], best_s[part], best_it[part] = _align_chunk(
-            A_t[part], B_t[part], n_starts, rand, max_iter=max_iter, tol=tol
+            A_t[part],
+            B_t[part],
+            n_starts,
+            rand,
+            max_iter=max_iter,
+            tol=tol,
+            bases_a=bases[:, which[:P][part]],
+            bases_b=bases[:, which[P:][part]],
         )
     return Alignment(
         similarity=best_f.clamp(-1.0, 1.0).cpu().numpy(),
