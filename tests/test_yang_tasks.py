@@ -445,21 +445,30 @@ def test_task_plot_draws_an_example_trial(name, tmp_path, capsys):
     assert name in capsys.readouterr().out
 
 
+def multitask_spec(seed: int, hidden_size: int, max_steps: int) -> NetworkSpec:
+    """A small ``multitask`` leaky RNN on ``memory_pro`` (sin/cos code), evaluated twice."""
+    return NetworkSpec(
+        task="memory_pro",
+        arch="leaky_rnn",
+        seed=seed,
+        regime="multitask",
+        hidden_size=hidden_size,
+        task_params={"encoding": "sincos"},
+        training=TrainingConfig(
+            max_steps=max_steps,
+            batch_size=30,
+            eval_every=max_steps // 2,
+            eval_trials=15,
+            checkpoints=(0.0, 1.0),
+        ),
+    )
+
+
 def test_multitask_trains_the_whole_family_interleaved():
     """``multitask`` on a Yang task interleaves all 15 tasks; each is evaluated."""
     from dynsim.training import curriculum
 
-    spec = NetworkSpec(
-        task="memory_pro",
-        arch="leaky_rnn",
-        seed=0,
-        regime="multitask",
-        hidden_size=16,
-        task_params={"encoding": "sincos"},
-        training=TrainingConfig(
-            max_steps=20, batch_size=30, eval_every=10, eval_trials=15, checkpoints=(0.0, 1.0)
-        ),
-    )
+    spec = multitask_spec(seed=0, hidden_size=16, max_steps=20)
     (phase,) = curriculum(spec)
     assert phase.tasks == tuple(tasks.YANG_TASKS) and len(phase.tasks) == 15
     result = train(spec)
@@ -478,17 +487,7 @@ def test_multitask_networks_of_the_family_are_one_training():
 
     from dynsim.training import retarget, same_training
 
-    memory = NetworkSpec(
-        task="memory_pro",
-        arch="leaky_rnn",
-        seed=3,
-        regime="multitask",
-        hidden_size=12,
-        task_params={"encoding": "sincos"},
-        training=TrainingConfig(
-            max_steps=10, batch_size=30, eval_every=5, eval_trials=15, checkpoints=(0.0, 1.0)
-        ),
-    )
+    memory = multitask_spec(seed=3, hidden_size=12, max_steps=10)
     delay = replace(memory, task="delay_anti")
     assert same_training(memory, delay) and same_training(delay, memory)
     trained, copied = train(delay), retarget(train(memory), delay)
