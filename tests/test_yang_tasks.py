@@ -510,6 +510,27 @@ def test_multitask_networks_of_the_family_are_one_training():
         retarget(trained, replace(memory, seed=4))
 
 
+def test_cli_reuses_a_training_only_for_the_same_training(tmp_path):
+    """``dynsim train --same-training-as``: a retargeted copy for the same training, an error
+    naming the checkpoint for any other spec (nothing written)."""
+    import json
+    from dataclasses import replace
+
+    source = multitask_spec(seed=1, hidden_size=8, max_steps=4)
+    path = tmp_path / "source.pt"
+    torch.save(train(source).to_dict(), path)
+    copy = tmp_path / "copy.pt"
+    other = replace(source, task="react_anti")
+    argv = ["train", "--spec", json.dumps(other.to_dict()), "--out", str(copy)]
+    assert cli.main([*argv, "--same-training-as", str(path)]) == 0
+    assert torch.load(copy, weights_only=False)["spec"]["task"] == "react_anti"
+    wrong = replace(other, hidden_size=9)
+    argv = ["train", "--spec", json.dumps(wrong.to_dict()), "--out", str(tmp_path / "no.pt")]
+    with pytest.raises(SystemExit, match=r"source\.pt.*not the same training"):
+        cli.main([*argv, "--same-training-as", str(path)])
+    assert not (tmp_path / "no.pt").exists()
+
+
 def test_config_accepts_multitask_but_not_pretraining_for_the_family():
     import yaml
 
