@@ -77,3 +77,31 @@ def test_help_explains_inputs(capsys):
         main(["compare", "--help"])
     text = capsys.readouterr().out
     assert "--dims" in text and ".npy" in text and "examples:" in text
+
+
+def test_check_config_lists_networks_and_shared_trainings(tmp_path, capsys):
+    """`dynsim check-config`: the networks of the fan-out, which of them reuse another's
+    training (Yang-family multitask networks), and a schema error naming the key."""
+    import yaml
+
+    config = {
+        "experiment": "check",
+        "tasks": ["delay_pro", "memory_pro"],
+        "architectures": ["gru"],
+        "seeds": [0],
+        "regimes": ["master", "multitask"],
+    }
+    path = tmp_path / "yang.yaml"
+    path.write_text(yaml.safe_dump(config))
+    assert main(["check-config", str(path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "valid; 4 networks (3 trained)" in lines[0]
+    assert lines[1:] == [
+        "  delay_pro/gru/master/seed0",
+        "  delay_pro/gru/multitask/seed0",
+        "  memory_pro/gru/master/seed0",
+        "  memory_pro/gru/multitask/seed0   (the training of delay_pro/gru/multitask/seed0)",
+    ]
+    path.write_text(yaml.safe_dump({**config, "training": {"max_steps": -1}}))
+    assert main(["check-config", str(path)]) == 2
+    assert "training.max_steps" in capsys.readouterr().err

@@ -603,16 +603,18 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 def _cmd_check_config(args: argparse.Namespace) -> int:
     import yaml
 
-    from dynsim.config import network_specs, validate
+    from dynsim.config import network_specs, training_sources, validate
 
     config = validate(yaml.safe_load(args.config.read_text()))
     specs = network_specs(config)
+    sources = training_sources(config)
     print(
-        f"{args.config}: valid; {len(specs)} networks, metrics: "
-        f"{', '.join(config['compare']['metrics'])}"
+        f"{args.config}: valid; {len(specs)} networks ({len(specs) - len(sources)} trained), "
+        f"metrics: {', '.join(config['compare']['metrics'])}"
     )
     for spec in specs:
-        print(f"  {spec.key}")
+        reuse = f"   (the training of {sources[spec.key]})" if spec.key in sources else ""
+        print(f"  {spec.key}{reuse}")
     return 0
 
 
