@@ -166,6 +166,41 @@ def test_config_accepts_the_family_with_per_task_parameters():
     assert config["tasks"] == ["memory_pro", "react_match2sample"]
     with pytest.raises(ConfigError, match="memory_pro"):
         validate({**base, "tasks": ["memory_pro"], "task": {"params": {"memory_pro": {"x": 1}}}})
+    # The shared key input_noise reaches the family's tasks (and no other); typos name the key.
+    from dynsim.config import network_specs
+
+    config = validate({**base, "tasks": ["memory_pro", "pdm"], "task": {"input_noise": "all"}})
+    params = {s.task: s.task_params for s in network_specs(config)}
+    assert params["memory_pro"]["input_noise"] == "all" and "input_noise" not in params["pdm"]
+    with pytest.raises(ConfigError, match="task.input_noise"):
+        validate({**base, "tasks": ["memory_pro"], "task": {"input_noise": "rules"}})
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_input_noise_on_the_stimuli_or_on_every_channel(encoding):
+    """``input_noise="stimuli"`` leaves the fixation cue and the rule exact; ``"all"`` (Yang et
+    al.'s code) adds noise of std sigma to them as well, inside the trial only; the noise-free
+    inputs are the same either way."""
+    sigma = 0.3
+    clean = train_batch(make("memory_anti", encoding, sigma=0.0), n=400)
+    k = make("memory_anti", encoding).n_code
+    cue_and_rule = [0, *range(1 + 2 * k, clean.inputs.shape[-1])]
+    inside = clean.mask.numpy() > 0
+    for mode in ("stimuli", "all"):
+        batch = train_batch(make("memory_anti", encoding, sigma=sigma, input_noise=mode), n=400)
+        np.testing.assert_array_equal(batch.mask, clean.mask)  # same trials and timings
+        extra = (batch.inputs - clean.inputs).numpy()
+        stimulus = extra[..., 1 : 1 + 2 * k]
+        assert np.std(stimulus[inside]) == pytest.approx(sigma, rel=0.02)
+        assert np.all(stimulus[~inside] == 0) and np.all(extra[..., cue_and_rule][~inside] == 0)
+        others = extra[..., cue_and_rule][inside]
+        if mode == "stimuli":
+            assert np.all(others == 0)
+        else:
+            assert np.std(others) == pytest.approx(sigma, rel=0.02)
+            assert abs(np.mean(others)) < 0.01
+    with pytest.raises(ValueError, match="input_noise"):
+        make("memory_anti", encoding, input_noise="rule")
 
 
 # -- trial structure ------------------------------------------------------------------------------

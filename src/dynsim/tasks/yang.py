@@ -15,10 +15,12 @@ Layout (``encoding`` picks how an angle θ is written into a group of channels):
 Inputs, in this order: the fixation cue (1 while the network must fixate, 0 once it may
 answer), modality 1 (one angle group), modality 2 (one angle group), then the one-hot rule over
 :data:`RULES` (1 for the whole trial). Stimuli shown at the same time in one modality add up.
-Gaussian noise of std ``sigma`` is added to both modalities' channels at every step of the
-trial (not to the fixation cue or the rule). Outputs: ``fixate`` (target 1 before the
-response, 0 during it) and one angle group for the response, written with the same encoding and
-strength 1 (target 0 outside the response). Targets are float (trial, time, output).
+Gaussian noise of std ``sigma`` is added at every step of the trial to both modalities'
+channels (``input_noise="stimuli"``, the default) or to every input channel, fixation cue and
+rule included, as Yang et al.'s code does (``input_noise="all"``). Outputs: ``fixate``
+(target 1 before the response, 0 during it) and one angle group for the response, written with
+the same encoding and strength 1 (target 0 outside the response). Targets are float
+(trial, time, output).
 
 Tasks (epochs in order; "decision" is always the response epoch):
 
@@ -120,6 +122,7 @@ RULES: tuple[str, ...] = (
     "react_category_anti",
 )
 ENCODINGS = ("ring", "sincos")
+INPUT_NOISE = ("stimuli", "all")
 DEFAULT_COHERENCES = (0.08, 0.16, 0.32)
 TWO_PI = 2 * math.pi
 # Category tasks keep stimuli this far from the category boundary (0 and π).
@@ -214,7 +217,9 @@ class YangTask(Task):
     encoding : "ring" (a ring of ``n_ring`` tuned units per angle) or "sincos".
     n_ring : units per ring (``encoding="ring"``).
     tuning_width_deg : width of the ring units' Gaussian tuning, degrees.
-    sigma : std of the Gaussian noise on the stimulus channels per step (≥ 0).
+    sigma : std of the Gaussian input noise per step (≥ 0).
+    input_noise : which inputs get it: "stimuli" (both modalities' channels) or "all" (the
+        fixation cue and the rule too, as in Yang et al. 2019's code).
     coherences : strength differences of the integration tasks' stimuli (> 0).
     n_test_angles : angles of the test grid (even, ≥ 2).
     tolerance_deg : largest angular error of a correct answer, degrees.
@@ -246,6 +251,7 @@ class YangTask(Task):
         n_ring: int = 32,
         tuning_width_deg: float = 22.5,
         sigma: float = 0.1,
+        input_noise: str = "stimuli",
         coherences: tuple[float, ...] = DEFAULT_COHERENCES,
         n_test_angles: int = 8,
         tolerance_deg: float = 18.0,
@@ -260,6 +266,8 @@ class YangTask(Task):
             raise ValueError(f"n_ring must be ≥ 4, got {n_ring}")
         if not 0 < tuning_width_deg <= 180 or not 0 < tolerance_deg <= 180:
             raise ValueError("tuning_width_deg and tolerance_deg must lie in (0, 180]")
+        if input_noise not in INPUT_NOISE:
+            raise ValueError(f"input_noise must be one of {INPUT_NOISE}, got {input_noise!r}")
         if sigma < 0 or decision_weight <= 0 or grace_ms < 0:
             raise ValueError("need sigma ≥ 0, decision_weight > 0 and grace_ms ≥ 0")
         if not coherences or min(coherences) <= 0:
@@ -272,6 +280,7 @@ class YangTask(Task):
             n_ring=int(n_ring),
             tuning_width_deg=float(tuning_width_deg),
             sigma=float(sigma),
+            input_noise=input_noise,
             coherences=tuple(float(c) for c in coherences),
             n_test_angles=int(n_test_angles),
             tolerance_deg=float(tolerance_deg),
@@ -284,6 +293,7 @@ class YangTask(Task):
         self.n_ring = int(n_ring)
         self.width = math.radians(tuning_width_deg)
         self.sigma = float(sigma)
+        self.input_noise = input_noise
         self.coherences = tuple(float(c) for c in coherences)
         self.n_test_angles = int(n_test_angles)
         self.tolerance = math.radians(tolerance_deg)
@@ -421,6 +431,10 @@ class YangTask(Task):
         noise = self.sigma * torch.randn(n_trials, n_steps, 2 * n_code, generator=generator)
         inputs[..., 1 : 1 + 2 * n_code] = stimuli + in_trial[..., None].float() * noise
         inputs[..., 1 + 2 * n_code + self.rules.index(self.name)] = in_trial.float()
+        if self.input_noise == "all":  # the fixation cue and the rule channels too
+            others = [0, *range(1 + 2 * n_code, inputs.shape[-1])]
+            extra = self.sigma * torch.randn(n_trials, n_steps, len(others), generator=generator)
+            inputs[..., others] += in_trial[..., None].float() * extra
 
         response = conditions["response"]
         go = torch.isfinite(response)
