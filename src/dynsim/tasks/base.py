@@ -50,6 +50,23 @@ def merge_timing(
     return train_timing, test_timing
 
 
+def epoch_steps(
+    task: Any, mode: str, n_trials: int, generator: torch.Generator
+) -> dict[str, torch.Tensor]:
+    """Each epoch's duration in steps, per trial (epoch → (n_trials,) long tensor), for a task
+    with ``epoch_names``, ``train_timing`` (ms bounds), ``test_timing`` (ms) and ``dt``: in
+    train mode drawn uniformly between the epoch's bounds, one draw per epoch in order; in
+    test mode the fixed test duration."""
+    steps = {}
+    for name in task.epoch_names:
+        if mode == "train":
+            low, high = (ms_to_steps(ms, task.dt) for ms in task.train_timing[name])
+            steps[name] = torch.randint(low, high + 1, (n_trials,), generator=generator)
+        else:
+            steps[name] = torch.full((n_trials,), ms_to_steps(task.test_timing[name], task.dt))
+    return steps
+
+
 @dataclass
 class TrialBatch:
     """A batch of trials, batch-first: every tensor is (trial, time, …).

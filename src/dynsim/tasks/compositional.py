@@ -29,7 +29,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dynsim.tasks.base import Task, TrialBatch, check_generate_args, merge_timing, ms_to_steps
+from dynsim.tasks.base import (
+    Task,
+    TrialBatch,
+    check_generate_args,
+    epoch_steps,
+    merge_timing,
+)
 
 # Train timings are drawn uniformly from [low, high] ms per trial; test timings are fixed.
 DEFAULT_TRAIN_TIMING: dict[str, tuple[float, float]] = {
@@ -137,27 +143,14 @@ class CompositionalTask(Task):
         generator = check_generate_args(mode, n_trials, generator)
         if mode == "train":
             conditions = self._draw_conditions(n_trials, generator)
-            durations = {
-                name: self._draw_steps(self.train_timing[name], n_trials, generator)
-                for name in self.epoch_names
-            }
         else:
             conditions = self._grid_conditions(n_trials)
-            durations = {
-                name: torch.full((n_trials,), ms_to_steps(self.test_timing[name], self.dt))
-                for name in self.epoch_names
-            }
+        durations = epoch_steps(self, mode, n_trials, generator)
         return self._build(conditions, durations, generator, device)
 
     def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
         n_trials = self.n_conditions * n_repeats
         return self.generate(n_trials, mode="test", generator=torch.Generator().manual_seed(seed))
-
-    def _draw_steps(
-        self, bounds: tuple[float, float], n_trials: int, generator: torch.Generator
-    ) -> torch.Tensor:
-        low, high = ms_to_steps(bounds[0], self.dt), ms_to_steps(bounds[1], self.dt)
-        return torch.randint(low, high + 1, (n_trials,), generator=generator)
 
     def _build(
         self,

@@ -102,7 +102,14 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
-from dynsim.tasks.base import Task, TrialBatch, check_generate_args, merge_timing, ms_to_steps
+from dynsim.tasks.base import (
+    Task,
+    TrialBatch,
+    check_generate_args,
+    epoch_steps,
+    merge_timing,
+    ms_to_steps,
+)
 
 RULES: tuple[str, ...] = (
     "delay_pro",
@@ -367,16 +374,9 @@ class YangTask(Task):
         generator = check_generate_args(mode, n_trials, generator)
         if mode == "train":
             conditions = self._draw_conditions(n_trials, generator)
-            durations = {}
-            for name in self.epoch_names:
-                low, high = (ms_to_steps(ms, self.dt) for ms in self.train_timing[name])
-                durations[name] = torch.randint(low, high + 1, (n_trials,), generator=generator)
         else:
             conditions = self._grid_conditions(n_trials)
-            durations = {
-                name: torch.full((n_trials,), ms_to_steps(self.test_timing[name], self.dt))
-                for name in self.epoch_names
-            }
+        durations = epoch_steps(self, mode, n_trials, generator)
         return self._build(conditions, durations, generator, device)
 
     def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
