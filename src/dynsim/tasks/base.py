@@ -50,23 +50,6 @@ def merge_timing(
     return train_timing, test_timing
 
 
-def epoch_steps(
-    task: Any, mode: str, n_trials: int, generator: torch.Generator
-) -> dict[str, torch.Tensor]:
-    """Each epoch's duration in steps, per trial (epoch → (n_trials,) long tensor), for a task
-    with ``epoch_names``, ``train_timing`` (ms bounds), ``test_timing`` (ms) and ``dt``: in
-    train mode drawn uniformly between the epoch's bounds, one draw per epoch in order; in
-    test mode the fixed test duration."""
-    steps = {}
-    for name in task.epoch_names:
-        if mode == "train":
-            low, high = (ms_to_steps(ms, task.dt) for ms in task.train_timing[name])
-            steps[name] = torch.randint(low, high + 1, (n_trials,), generator=generator)
-        else:
-            steps[name] = torch.full((n_trials,), ms_to_steps(task.test_timing[name], task.dt))
-    return steps
-
-
 @dataclass
 class TrialBatch:
     """A batch of trials, batch-first: every tensor is (trial, time, …).
@@ -141,4 +124,101 @@ class Task:
         raise NotImplementedError
 
     def accuracy(self, outputs: torch.Tensor, batch: TrialBatch) -> float:
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class EpochLayout:
+    """The epochs of a batch of trials (see :meth:`EpochTask._layout`): ``inside`` maps an
+    epoch to its (trial, time) mask, ``in_trial`` is (trial, time) before each trial's end,
+    ``epochs`` maps an epoch to its (start, stop) steps per trial (as in :class:`TrialBatch`)."""
+
+    n_trials: int
+    n_steps: int
+    inside: dict[str, torch.Tensor]
+    in_trial: torch.Tensor
+    epochs: dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+class EpochTask(Task):
+    """A task whose trials run through ``epoch_names`` in order — each epoch's duration drawn
+    per trial between ``train_timing``'s (low, high) ms bounds in train mode, fixed at
+    ``test_timing`` ms in test mode — with conditions drawn at random (train) or laid out on
+    a test grid of ``n_conditions`` (test).
+
+    Subclasses provide ``_draw_conditions(n, generator)``, ``_grid_conditions(n)`` and
+    ``_build(conditions, durations, generator, device)``; draws happen in that order
+    (conditions, then one duration per epoch in order), so a seed fixes the batch.
+    """
+
+    epoch_names: ClassVar[tuple[str, ...]]
+    train_timing: dict[str, tuple[float, float]]
+    test_timing: dict[str, float]
+    n_conditions: int
+
+    def generate(
+        self,
+        n_trials: int,
+        *,
+        mode: str = "train",
+        generator: torch.Generator | None = None,
+        device: str | torch.device = "cpu",
+    ) -> TrialBatch:
+        generator = check_generate_args(mode, n_trials, generator)
+        if mode == "train":
+            conditions = self._draw_conditions(n_trials, generator)
+        else:
+            conditions = self._grid_conditions(n_trials)
+        durations = {}
+        for name in self.epoch_names:
+            if mode == "train":
+                low, high = (ms_to_steps(ms, self.dt) for ms in self.train_timing[name])
+                durations[name] = torch.randint(low, high + 1, (n_trials,), generator=generator)
+            else:
+                steps = ms_to_steps(self.test_timing[name], self.dt)
+                durations[name] = torch.full((n_trials,), steps)
+        return self._build(conditions, durations, generator, device)
+
+    def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
+        """Every condition of the test grid (``n_conditions``) ``n_repeats`` times."""
+        return self.generate(
+            self.n_conditions * n_repeats,
+            mode="test",
+            generator=torch.Generator().manual_seed(seed),
+        )
+
+    def _layout(self, durations: dict[str, torch.Tensor]) -> EpochLayout:
+        """Where each epoch lies in each trial, from the epochs' durations in steps."""
+        lengths = torch.stack([durations[n] for n in self.epoch_names])  # (epoch, trial)
+        stops = torch.cumsum(lengths, dim=0)
+        starts = stops - lengths
+        n_steps = int(stops[-1].max())
+        steps = torch.arange(n_steps)[None, :]
+        return EpochLayout(
+            n_trials=lengths.shape[1],
+            n_steps=n_steps,
+            inside={
+                name: (steps >= starts[k][:, None]) & (steps < stops[k][:, None])
+                for k, name in enumerate(self.epoch_names)
+            },
+            in_trial=steps < stops[-1][:, None],
+            epochs={
+                name: (starts[k].numpy().copy(), stops[k].numpy().copy())
+                for k, name in enumerate(self.epoch_names)
+            },
+        )
+
+    def _draw_conditions(self, n_trials: int, generator: torch.Generator) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _grid_conditions(self, n_trials: int) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _build(
+        self,
+        conditions: dict[str, Any],
+        durations: dict[str, torch.Tensor],
+        generator: torch.Generator,
+        device: str | torch.device,
+    ) -> TrialBatch:
         raise NotImplementedError

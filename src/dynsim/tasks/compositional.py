@@ -30,10 +30,8 @@ import torch
 import torch.nn.functional as F
 
 from dynsim.tasks.base import (
-    Task,
+    EpochTask,
     TrialBatch,
-    check_generate_args,
-    epoch_steps,
     merge_timing,
 )
 
@@ -52,7 +50,7 @@ DEFAULT_TEST_TIMING: dict[str, float] = {
 }
 
 
-class CompositionalTask(Task):
+class CompositionalTask(EpochTask):
     """One variant of a compositional family; see the module docstring.
 
     Parameters
@@ -132,26 +130,6 @@ class CompositionalTask(Task):
         return {k: v.numpy().copy() for k, v in conditions.items()}
 
     # -- generation ---------------------------------------------------------------------------
-    def generate(
-        self,
-        n_trials: int,
-        *,
-        mode: str = "train",
-        generator: torch.Generator | None = None,
-        device: str | torch.device = "cpu",
-    ) -> TrialBatch:
-        generator = check_generate_args(mode, n_trials, generator)
-        if mode == "train":
-            conditions = self._draw_conditions(n_trials, generator)
-        else:
-            conditions = self._grid_conditions(n_trials)
-        durations = epoch_steps(self, mode, n_trials, generator)
-        return self._build(conditions, durations, generator, device)
-
-    def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
-        n_trials = self.n_conditions * n_repeats
-        return self.generate(n_trials, mode="test", generator=torch.Generator().manual_seed(seed))
-
     def _build(
         self,
         conditions: dict[str, torch.Tensor],
@@ -161,17 +139,9 @@ class CompositionalTask(Task):
     ) -> TrialBatch:
         n_inputs = 1 + len(self.stimulus_names) + len(self.rules)
         n_stim = len(self.stimulus_names)
-        lengths = torch.stack([durations[n] for n in self.epoch_names])  # (epoch, trial)
-        stops = torch.cumsum(lengths, dim=0)
-        starts = stops - lengths
-        n_trials = lengths.shape[1]
-        n_steps = int(stops[-1].max())
-        steps = torch.arange(n_steps)[None, :]
-        inside = {
-            name: (steps >= starts[k][:, None]) & (steps < stops[k][:, None])
-            for k, name in enumerate(self.epoch_names)
-        }
-        in_trial = steps < stops[-1][:, None]
+        layout = self._layout(durations)
+        n_trials, n_steps = layout.n_trials, layout.n_steps
+        inside, in_trial = layout.inside, layout.in_trial
         inputs = torch.zeros(n_trials, n_steps, n_inputs)
         inputs[..., 0] = (in_trial & ~inside["decision"]).float()
         noise = self.sigma * torch.randn(n_trials, n_steps, n_stim, generator=generator)
@@ -183,10 +153,7 @@ class CompositionalTask(Task):
 
         correct = self._correct_response(conditions)
         targets = torch.where(inside["decision"], correct[:, None], 0).long()
-        epochs = {
-            name: (starts[k].numpy().copy(), stops[k].numpy().copy())
-            for k, name in enumerate(self.epoch_names)
-        }
+        epochs = layout.epochs
         labels = {
             **self._condition_labels(conditions),
             "correct_choice": correct.numpy().astype(np.int64),

@@ -103,10 +103,8 @@ import numpy as np
 import torch
 
 from dynsim.tasks.base import (
-    Task,
+    EpochTask,
     TrialBatch,
-    check_generate_args,
-    epoch_steps,
     merge_timing,
     ms_to_steps,
 )
@@ -215,7 +213,7 @@ def angular_distance(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
 
 
 # -- the family -----------------------------------------------------------------------------------
-class YangTask(Task):
+class YangTask(EpochTask):
     """One task of the Yang/Driscoll multitask family; see the module docstring.
 
     Parameters
@@ -363,30 +361,6 @@ class YangTask(Task):
         return decode_angle(code, encoding=self.encoding)
 
     # -- generation ---------------------------------------------------------------------------
-    def generate(
-        self,
-        n_trials: int,
-        *,
-        mode: str = "train",
-        generator: torch.Generator | None = None,
-        device: str | torch.device = "cpu",
-    ) -> TrialBatch:
-        generator = check_generate_args(mode, n_trials, generator)
-        if mode == "train":
-            conditions = self._draw_conditions(n_trials, generator)
-        else:
-            conditions = self._grid_conditions(n_trials)
-        durations = epoch_steps(self, mode, n_trials, generator)
-        return self._build(conditions, durations, generator, device)
-
-    def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
-        """Every condition of the test grid (``n_conditions``) ``n_repeats`` times."""
-        return self.generate(
-            self.n_conditions * n_repeats,
-            mode="test",
-            generator=torch.Generator().manual_seed(seed),
-        )
-
     def _build(
         self,
         conditions: dict[str, Any],
@@ -394,17 +368,9 @@ class YangTask(Task):
         generator: torch.Generator,
         device: str | torch.device,
     ) -> TrialBatch:
-        lengths = torch.stack([durations[n] for n in self.epoch_names])  # (epoch, trial)
-        stops = torch.cumsum(lengths, dim=0)
-        starts = stops - lengths
-        n_trials = lengths.shape[1]
-        n_steps = int(stops[-1].max())
-        steps = torch.arange(n_steps)[None, :]
-        inside = {
-            name: (steps >= starts[k][:, None]) & (steps < stops[k][:, None])
-            for k, name in enumerate(self.epoch_names)
-        }
-        in_trial = steps < stops[-1][:, None]
+        layout = self._layout(durations)
+        n_trials, n_steps = layout.n_trials, layout.n_steps
+        inside, in_trial = layout.inside, layout.in_trial
         decision = inside["decision"]
         n_code = self.n_code
 
@@ -443,10 +409,7 @@ class YangTask(Task):
         answering = (decision & go[:, None]).float()
         targets[..., 1:] = answering[..., None] * self.encode(response)[:, None, :]
 
-        epochs = {
-            name: (starts[k].numpy().copy(), stops[k].numpy().copy())
-            for k, name in enumerate(self.epoch_names)
-        }
+        epochs = layout.epochs
         return TrialBatch(
             inputs=inputs.to(device),
             targets=targets.to(device),
