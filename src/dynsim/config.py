@@ -17,16 +17,19 @@ import jsonschema
 import yaml
 
 from dynsim import grid as grids
-from dynsim import metrics, models, tasks
-from dynsim.training import (
+from dynsim.regimes import insd_position, parse_regime, regime_gain
+from dynsim.spec import (
     InsdConfig,
     NetworkSpec,
     TrainingConfig,
-    insd_position,
-    parse_regime,
-    regime_gain,
+    can_stack,
+    group_key,
+    path_pattern,
     same_training,
 )
+
+# The task, model and metric registries are imported inside the functions that use them, so
+# that importing this module (the workflow's parse, check-config) loads none of them.
 
 
 class ConfigError(ValueError):
@@ -46,6 +49,8 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     if errors:
         lines = [f"config key '{_path(e)}': {e.message}" for e in errors]
         raise ConfigError("invalid config:\n  " + "\n  ".join(lines))
+    from dynsim import metrics, models, tasks
+
     checks = [
         ("tasks", config.get("tasks", []), tasks.available()),
         ("architectures", config.get("architectures", []), models.available()),
@@ -78,7 +83,7 @@ def _check_grid(config: dict[str, Any]) -> None:
         lacking = [
             a
             for a in config.get("architectures", [])
-            if name not in inspect.signature(models.ARCHITECTURES[a]).parameters
+            if name not in architecture_parameters(a)
         ]
         if lacking:
             raise ConfigError(
@@ -93,8 +98,17 @@ def _check_grid(config: dict[str, Any]) -> None:
             )
 
 
+def architecture_parameters(arch: str) -> list[str]:
+    """The keyword arguments of architecture ``arch`` (imports the model registry: torch)."""
+    from dynsim import models
+
+    return list(inspect.signature(models.ARCHITECTURES[arch]).parameters)
+
+
 def _check_task_params(config: dict[str, Any]) -> None:
     """Per-task parameters name known tasks, and every task can be built with its own."""
+    from dynsim import tasks
+
     section = config.get("task", {})
     per_task = section.get("params", {})
     unknown = [name for name in per_task if name not in tasks.available()]
@@ -132,6 +146,8 @@ def insd_enabled(config: dict[str, Any]) -> bool:
 def _check_regimes(config: dict[str, Any]) -> None:
     """Regime names parse, curricula that need a task family get tasks that have one, INSD
     chains are complete and gain controls get an architecture with an initial gain."""
+    from dynsim import tasks
+
     fan_out = regimes(config)
     for regime in fan_out:
         k = insd_position(regime)
@@ -147,7 +163,7 @@ def _check_regimes(config: dict[str, Any]) -> None:
             no_gain = [
                 a
                 for a in config.get("architectures", [])
-                if "init_gain" not in inspect.signature(models.ARCHITECTURES[a]).parameters
+                if "init_gain" not in architecture_parameters(a)
             ]
             if no_gain:
                 raise ConfigError(
@@ -210,7 +226,7 @@ def has_grid(config: dict[str, Any]) -> bool:
 def network_path(config: dict[str, Any]) -> str:
     """The workflow's network path with wildcards: ``{task}/{arch}/{regime}/seed{seed}``, with a
     ``{variant}`` level before the seed when the config has a grid."""
-    return grids.path_pattern(has_grid(config))
+    return path_pattern(has_grid(config))
 
 
 def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
@@ -219,6 +235,8 @@ def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
     The variants are the combinations of the ``grid`` section (one, empty, without a grid);
     a grid value overrides the same hyperparameter set elsewhere (``model.hidden_size``,
     ``training.*``, ``model.params.<arch>.*``)."""
+    from dynsim import tasks
+
     # stack_seeds says how the workflow schedules training, not what a network is.
     training = TrainingConfig(
         **{
@@ -268,7 +286,7 @@ def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
 
 def training_sources(config: dict[str, Any]) -> dict[str, str]:
     """Network key → key of the earlier network of the fan-out whose training it reuses
-    (:func:`dynsim.training.same_training`: the Yang-family ``multitask`` networks of
+    (:func:`dynsim.spec.same_training`: the Yang-family ``multitask`` networks of
     different task names are one network, trained once and recorded per task). Networks
     that train themselves are absent."""
     sources: dict[str, str] = {}
@@ -287,15 +305,13 @@ def training_sources(config: dict[str, Any]) -> dict[str, str]:
 def stacked_groups(config: dict[str, Any]) -> dict[str, list[NetworkSpec]]:
     """With ``training.stack_seeds``: the networks trained together, by group path (the network
     path without its seed level) → their specs in seed order. Only groups
-    :func:`dynsim.stacked.can_stack` accepts with two or more seeds; the others train alone.
+    :func:`dynsim.spec.can_stack` accepts with two or more seeds; the others train alone.
     Empty when ``stack_seeds`` is off."""
-    from dynsim.stacked import can_stack
-
     if not config["training"].get("stack_seeds"):
         return {}
     groups: dict[str, list[NetworkSpec]] = {}
     for spec in network_specs(config):
-        groups.setdefault(spec.key.rsplit("/", 1)[0], []).append(spec)
+        groups.setdefault(group_key(spec), []).append(spec)
     return {
         key: sorted(specs, key=lambda s: s.seed)
         for key, specs in groups.items()

@@ -11,8 +11,8 @@ its name joins ``<hyperparameter><value>`` with ``-``:
 Names are deterministic (canonical key order, shortest round-tripping decimal for floats),
 readable and filesystem-safe (letters, digits, ``_``, ``.`` and ``-`` only; floats are never
 written in exponent notation, so ``-`` only ever separates hyperparameters). A network's key
-and path gain one level for its variant: ``task/arch/regime/<variant>/seed<k>``; without a grid
-the variant is empty and keys are ``task/arch/regime/seed<k>`` as always.
+and path (:func:`dynsim.spec.network_key`) gain one level for its variant:
+``task/arch/regime/<variant>/seed<k>``; without a grid keys are ``task/arch/regime/seed<k>``.
 
 This module imports no torch: store readers and the pairwise engine use it to name networks.
 """
@@ -77,17 +77,3 @@ def variants(grid: Mapping[str, list[Any]] | None) -> list[dict[str, Any]]:
     if any(len(values) == 0 for values in grid.values()):
         raise ValueError("every grid hyperparameter needs at least one value")
     return [dict(zip(grid, combo, strict=True)) for combo in itertools.product(*grid.values())]
-
-
-def network_key(task: str, arch: str, regime: str, seed: int | str, variant: str = "") -> str:
-    """A network's key (its path under checkpoints/ and activations/, without the suffix):
-    ``task/arch/regime/seed<k>``, or ``task/arch/regime/<variant>/seed<k>`` with a variant."""
-    level = f"{variant}/" if variant else ""
-    return f"{task}/{arch}/{regime}/{level}seed{seed}"
-
-
-def path_pattern(with_variant: bool) -> str:
-    """The workflow's network path with wildcards, matching :func:`network_key`."""
-    return network_key(
-        "{task}", "{arch}", "{regime}", "{seed}", "{variant}" if with_variant else ""
-    )

@@ -43,48 +43,20 @@ from collections.abc import Callable
 import torch
 
 from dynsim import models
+
+# The spec half (which seeds may stack) lives in the torch-free spec layer.
+from dynsim.spec import STACKABLE_ARCHITECTURES as ARCHITECTURES  # noqa: F401
+from dynsim.spec import can_stack, check_stackable  # noqa: F401
 from dynsim.training import (
     NetworkSpec,
     TrainingResult,
     _eval_batch,
     curriculum,
     phase_summary,
-    regime_gain,
 )
-
-ARCHITECTURES = ("leaky_rnn", "gru")
 
 Params = dict[str, torch.Tensor]
 Step = Callable[[Params, torch.Tensor, torch.Tensor, torch.Tensor | None], torch.Tensor]
-
-
-def _check(specs: list[NetworkSpec]) -> None:
-    if not specs:
-        raise ValueError("train_stacked needs at least one spec")
-    first = specs[0].to_dict()
-    del first["seed"]
-    for spec in specs[1:]:
-        other = spec.to_dict()
-        del other["seed"]
-        if other != first:
-            raise ValueError(f"{spec.key} differs from {specs[0].key} in more than its seed")
-    seeds = [s.seed for s in specs]
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"seeds repeat: {seeds}")
-    spec = specs[0]
-    if spec.arch not in ARCHITECTURES:
-        raise ValueError(f"train_stacked supports {ARCHITECTURES}, not {spec.arch!r}")
-    if spec.regime != "master" and regime_gain(spec.regime) is None:
-        raise ValueError(f"train_stacked supports master and master_gain<g>, not {spec.regime!r}")
-
-
-def can_stack(specs: list[NetworkSpec]) -> bool:
-    """Whether :func:`train_stacked` accepts ``specs``."""
-    try:
-        _check(specs)
-    except ValueError:
-        return False
-    return True
 
 
 def batched_step(net: models.RecurrentNetwork) -> Step:
@@ -221,7 +193,7 @@ def train_stacked(specs: list[NetworkSpec], device: str = "cpu") -> list[Trainin
     in order, as :func:`dynsim.training.train` would return it (see the module docstring):
     the final state dict is ``result.snapshots[result.final_step]`` and the loss curve
     ``result.loss``. ``seconds`` is the wall time from the start until that seed stopped."""
-    _check(specs)
+    check_stackable(specs)
     spec = specs[0]
     cfg = spec.training
     (phase,) = curriculum(spec)

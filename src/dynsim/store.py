@@ -21,8 +21,8 @@ import numpy as np
 import xarray as xr
 
 import dynsim
-from dynsim.grid import network_key as network_key_of
 from dynsim.grid import variant_name
+from dynsim.spec import network_key as network_key_of
 
 HIDDEN_DIMS = ("checkpoint", "trial", "time", "unit")
 # Attributes every network store carries, also used as matrix coordinates.

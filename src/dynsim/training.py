@@ -44,10 +44,7 @@ curve; the earlier phases are summarised in ``TrainingResult.phases``.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import math
-import re
 import time
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -56,253 +53,25 @@ import numpy as np
 import torch
 
 from dynsim import models, tasks
-from dynsim.grid import GRID_PARAMETERS, network_key, variant_name
 from dynsim.insd import deflation_penalty, readout_null_space
 
-DEFAULT_CHECKPOINTS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0)
-# Every valid regime name (see the module docstring); the config schema uses the same pattern.
-REGIME_PATTERN = (
-    r"^(untrained|master|master_frozen|multitask|master_gain[0-9]+(p[0-9]+)?|insd_(0|[1-9][0-9]*)"
-    r"|pretrain(_basic)?(_anti)?(_delay)?_(frozen|unfrozen))$"
+# What a network is lives in the torch-free spec layer; these names stay importable from here.
+from dynsim.regimes import (  # noqa: F401
+    REGIME_PATTERN,
+    Phase,
+    curriculum,
+    insd_position,
+    parse_regime,
+    regime_gain,
 )
-STATUSES = ("converged", "budget_exhausted", "diverged", "untrained")
-
-
-@dataclass(frozen=True)
-class TrainingConfig:
-    max_steps: int = 2000
-    batch_size: int = 64
-    learning_rate: float = 3e-3
-    weight_decay: float = 1e-4
-    grad_clip: float = 1.0
-    target_accuracy: float = 0.9
-    eval_every: int = 25
-    eval_trials: int = 256
-    snapshot_every: int = 5
-    checkpoints: tuple[float, ...] = DEFAULT_CHECKPOINTS
-    pretrain_steps: int | None = None  # step budget of a pretraining phase; None: max_steps
-    pretrain_target_accuracy: float | None = None  # None: target_accuracy
-
-    def __post_init__(self) -> None:
-        if self.max_steps < 1 or self.batch_size < 1 or self.eval_every < 1:
-            raise ValueError("max_steps, batch_size and eval_every must be ≥ 1")
-        if self.pretrain_steps is not None and self.pretrain_steps < 1:
-            raise ValueError(f"pretrain_steps must be ≥ 1, got {self.pretrain_steps}")
-        if not all(0.0 <= f <= 1.0 for f in self.checkpoints):
-            raise ValueError(f"checkpoint fractions must lie in [0, 1]: {self.checkpoints}")
-
-
-@dataclass(frozen=True)
-class InsdConfig:
-    """The deflation penalty of an ``insd_<k>`` link (see :mod:`dynsim.insd`).
-
-    lam : λ, the weight of Σ_{i<k} r²(R_k⊥ → R_i⊥) in the loss (≥ 0; 0 = plain training).
-    ridge : ρ, relative to the mean eigenvalue of the new network's null-space Gram matrix.
-    window : epoch name(s) whose time steps enter the penalty; None = every step in the mask.
-    center : centre the activity (over samples) before the regression.
-    noise_free : compute the new network's activity for the penalty in a second, noise-free
-        pass (eval mode) rather than from the noisy training pass. The earlier links always
-        run noise-free; penalising the noisy pass lets a network lower r² by amplifying its
-        own private noise in the null space instead of changing its dynamics.
-    """
-
-    lam: float = 1.0
-    ridge: float = 1e-3
-    window: tuple[str, ...] | None = None
-    center: bool = True
-    noise_free: bool = True
-
-    def __post_init__(self) -> None:
-        if self.lam < 0 or self.ridge <= 0:
-            raise ValueError(f"need lam ≥ 0 and ridge > 0, got {self.lam}, {self.ridge}")
-
-
-@dataclass(frozen=True)
-class NetworkSpec:
-    """Everything that determines one trained network (and nothing else)."""
-
-    task: str
-    arch: str
-    seed: int
-    regime: str = "master"
-    hidden_size: int = 32
-    task_params: dict[str, Any] = field(default_factory=dict)
-    model_params: dict[str, Any] = field(default_factory=dict)
-    training: TrainingConfig = field(default_factory=TrainingConfig)
-    insd: InsdConfig | None = None  # the penalty of insd_<k> regimes (None: the defaults)
-    # The grid hyperparameters of this network's variant (see dynsim.grid), already applied to
-    # hidden_size / training / model_params by :meth:`with_variant`; empty without a grid.
-    variant: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def variant_name(self) -> str:
-        """The variant's name (e.g. ``hidden_size64-learning_rate0.001``); ``""`` for none."""
-        return variant_name(self.variant)
-
-    @property
-    def key(self) -> str:
-        """``task/arch/regime/seed<k>``, or ``task/arch/regime/<variant>/seed<k>``."""
-        return network_key(self.task, self.arch, self.regime, self.seed, self.variant_name)
-
-    def with_variant(self, variant: dict[str, Any]) -> NetworkSpec:
-        """This spec with the grid hyperparameters ``variant`` applied: ``hidden_size``, the
-        training fields (learning_rate, batch_size, weight_decay) and the architecture's keyword
-        arguments (activation, init_gain) take the variant's values, whatever they were."""
-        changes: dict[str, Any] = {}
-        training: dict[str, Any] = {}
-        model_params = dict(self.model_params)
-        applied: dict[str, Any] = {}  # the values as used (64.0 → 64 for an int field)
-        for name, value in variant.items():
-            where = GRID_PARAMETERS.get(name)
-            if where == "spec":
-                changes[name] = applied[name] = int(value)
-            elif where == "training":
-                training[name] = applied[name] = type(getattr(self.training, name))(value)
-            elif where == "model":
-                model_params[name] = applied[name] = value
-            else:
-                raise ValueError(f"unknown grid hyperparameter {name!r}")
-        return replace(
-            self,
-            **changes,
-            training=replace(self.training, **training),
-            model_params=model_params,
-            variant=applied,
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["training"]["checkpoints"] = list(self.training.checkpoints)
-        if self.insd is None:
-            del out["insd"]  # specs without a penalty keep their earlier form (and hash)
-        elif self.insd.window is not None:
-            out["insd"]["window"] = list(self.insd.window)
-        if not self.variant:
-            del out["variant"]  # likewise specs outside a grid
-        return out
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> NetworkSpec:
-        data = dict(data)
-        training = dict(data.pop("training", {}))
-        if "checkpoints" in training:
-            training["checkpoints"] = tuple(float(f) for f in training["checkpoints"])
-        insd = data.pop("insd", None)
-        if insd is not None:
-            insd = dict(insd)
-            if insd.get("window") is not None:
-                insd["window"] = tuple(insd["window"])
-            insd = InsdConfig(**insd)
-        return cls(**data, training=TrainingConfig(**training), insd=insd)
-
-    def config_hash(self) -> str:
-        """A short hash of the spec, stored with every output made from it."""
-        text = json.dumps(self.to_dict(), sort_keys=True)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-    def build_task(self) -> tasks.Task:
-        return tasks.get(self.task, **self.task_params)
-
-    def build_model(self) -> models.RecurrentNetwork:
-        task = self.build_task()
-        params = {"dt": task.dt, **self.model_params}
-        gain = regime_gain(self.regime)
-        if gain is not None:
-            params["init_gain"] = gain
-        return models.build(self.arch, task.n_inputs, self.hidden_size, task.n_outputs, **params)
-
-
-@dataclass(frozen=True)
-class Phase:
-    """One stage of a curriculum.
-
-    ``tasks`` are trained interleaved (every batch mixes trials of all of them); ``trainable`` is
-    ``"all"`` or ``"input"`` (only ``model.input_parameters()``); the phase stops when every
-    task's accuracy on its evaluation batch reaches ``target_accuracy`` or after ``max_steps``.
-    Only a ``recorded`` phase keeps snapshots for the checkpoint schedule.
-    """
-
-    name: str
-    tasks: tuple[str, ...]
-    trainable: str
-    max_steps: int
-    target_accuracy: float
-    recorded: bool
-
-
-def parse_regime(regime: str) -> dict[str, Any]:
-    """The parts of a regime name: ``pretrain`` (components, in order), ``frozen`` (bool).
-
-    Raises ``ValueError`` for a name that is not a regime (see :data:`REGIME_PATTERN`).
-    """
-    if not re.match(REGIME_PATTERN, regime):
-        raise ValueError(
-            f"unknown regime {regime!r}: expected untrained, master, master_frozen, multitask, "
-            "or pretrain[_basic][_anti][_delay]_(frozen|unfrozen)"
-        )
-    if not regime.startswith("pretrain"):
-        return {"pretrain": (), "frozen": regime == "master_frozen"}
-    parts = regime.split("_")[1:-1]
-    return {"pretrain": tuple(parts) or tasks.COMPONENTS, "frozen": regime.endswith("_frozen")}
-
-
-def insd_position(regime: str) -> int | None:
-    """k for the regime ``insd_<k>`` (link k of a deflation chain), else None."""
-    match = re.fullmatch(r"insd_(0|[1-9][0-9]*)", regime)
-    return int(match.group(1)) if match else None
-
-
-def regime_gain(regime: str) -> float | None:
-    """g for the control regime ``master_gain<g>`` (``p`` = decimal point), else None."""
-    match = re.fullmatch(r"master_gain([0-9]+)(?:p([0-9]+))?", regime)
-    if match is None:
-        return None
-    return float(f"{match.group(1)}.{match.group(2) or 0}")
-
-
-def curriculum(spec: NetworkSpec) -> list[Phase]:
-    """The phases that train ``spec`` (empty for ``untrained``); the last one is recorded."""
-    cfg = spec.training
-    regime = parse_regime(spec.regime)
-    target = Phase(
-        name="target",
-        tasks=(spec.task,),
-        trainable="input" if regime["frozen"] else "all",
-        max_steps=cfg.max_steps,
-        target_accuracy=cfg.target_accuracy,
-        recorded=True,
-    )
-    if spec.regime == "untrained":
-        return []
-    if spec.regime in ("master", "master_frozen"):
-        return [target]
-    if insd_position(spec.regime) is not None or regime_gain(spec.regime) is not None:
-        return [target]
-    if spec.regime == "multitask" and spec.task in tasks.YANG_TASKS:
-        members = tuple(tasks.YANG_TASKS)
-        return [Phase("multitask", members, "all", cfg.max_steps, cfg.target_accuracy, True)]
-    family = tasks.family(spec.task)
-    if family is None:
-        raise ValueError(
-            f"regime {spec.regime!r} needs a task of a compositional family "
-            f"({', '.join(sorted(tasks.FAMILIES))}); {spec.task!r} is in none"
-        )
-    if spec.regime == "multitask":
-        members = tuple(family[c] for c in (*tasks.COMPONENTS, "target"))
-        return [Phase("multitask", members, "all", cfg.max_steps, cfg.target_accuracy, True)]
-    pretrain = Phase(
-        name="pretrain",
-        tasks=tuple(family[c] for c in regime["pretrain"]),
-        trainable="all",
-        max_steps=cfg.pretrain_steps or cfg.max_steps,
-        target_accuracy=(
-            cfg.target_accuracy
-            if cfg.pretrain_target_accuracy is None
-            else cfg.pretrain_target_accuracy
-        ),
-        recorded=False,
-    )
-    return [pretrain, target]
+from dynsim.spec import (  # noqa: F401
+    DEFAULT_CHECKPOINTS,
+    STATUSES,
+    InsdConfig,
+    NetworkSpec,
+    TrainingConfig,
+    same_training,
+)
 
 
 @dataclass
@@ -400,18 +169,6 @@ def train(
         phases=summaries,
     )
 
-
-def same_training(a: NetworkSpec, b: NetworkSpec) -> bool:
-    """Whether ``a`` and ``b`` train the very same network and differ only in the task it is
-    recorded on: ``multitask`` networks of two Yang-family task names (the curriculum trains
-    the whole family either way; :func:`curriculum`) with every other field equal — the task
-    parameters included, so a task-specific ``task.params`` entry keeps them apart."""
-    return (
-        a.regime == b.regime == "multitask"
-        and a.task in tasks.YANG_TASKS
-        and b.task in tasks.YANG_TASKS
-        and replace(a, task=b.task) == b
-    )
 
 
 def retarget(result: TrainingResult, spec: NetworkSpec) -> TrainingResult:

@@ -5,7 +5,8 @@ from snakemake.utils import validate
 
 import dynsim.config
 import dynsim.grid
-import dynsim.training
+import dynsim.regimes
+import dynsim.spec
 
 # 1) the JSON schema (fills defaults), 2) names checked against dynsim's registries.
 validate(config, "../schemas/config.schema.yaml")
@@ -37,7 +38,7 @@ def network_spec_json(wildcards):
 
 # training.stack_seeds: group path (network path without the seed) → specs trained together.
 STACKED = dynsim.config.stacked_groups(config)
-GROUP_PATH = NETWORK_PATH.rsplit("/", 1)[0]
+GROUP_PATH = dynsim.spec.group_path_pattern(dynsim.config.has_grid(config))
 
 
 def stacked_specs_json(wildcards):
@@ -54,7 +55,7 @@ TRAINING_SOURCES = dynsim.config.training_sources(config)
 
 def training_source(wildcards):
     """The checkpoint of the network whose training this one reuses, if any (see
-    dynsim.training.same_training); else none."""
+    dynsim.spec.same_training); else none."""
     source = TRAINING_SOURCES.get(NETWORK_PATH.format(**wildcards))
     return [] if source is None else [f"{RESULTS}/checkpoints/{source}.pt"]
 
@@ -63,7 +64,7 @@ def previous_links(wildcards):
     """For link k of an INSD chain (regime insd_<k>): the checkpoints of links 0..k-1 of the
     same task, architecture, (grid variant) and seed, which its training is penalised
     against; else none."""
-    k = dynsim.training.insd_position(wildcards.regime) or 0
+    k = dynsim.regimes.insd_position(wildcards.regime) or 0
     links = [NETWORK_PATH.format(**{**wildcards, "regime": f"insd_{j}"}) for j in range(k)]
     return [f"{RESULTS}/checkpoints/{link}.pt" for link in links]
 

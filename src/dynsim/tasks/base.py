@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
+
+from dynsim._lazy import torch  # imported on first use: building a task needs no torch
 
 
 def ms_to_steps(ms: float, dt: float) -> int:

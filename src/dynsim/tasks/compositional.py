@@ -26,9 +26,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
-import torch.nn.functional as F
 
+from dynsim._lazy import torch  # imported on first use: building a task needs no torch
 from dynsim.tasks.base import (
     EpochTask,
     TrialBatch,
@@ -174,7 +173,7 @@ class CompositionalTask(EpochTask):
     def loss(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:
         """Cross-entropy per (trial, time) step, averaged with the mask (× the decision
         weight in the decision epoch) as weights."""
-        per_step = F.cross_entropy(
+        per_step = torch.nn.functional.cross_entropy(
             outputs.reshape(-1, outputs.shape[-1]), batch.targets.reshape(-1), reduction="none"
         )
         weight = batch.mask

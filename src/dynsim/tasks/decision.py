@@ -22,8 +22,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 
+from dynsim._lazy import torch  # imported on first use: building a task needs no torch
 from dynsim.tasks.compositional import (
     DEFAULT_TEST_TIMING,
     DEFAULT_TRAIN_TIMING,

@@ -22,8 +22,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 import numpy as np
-import torch
 
+from dynsim._lazy import torch  # imported on first use: building a task needs no torch
 from dynsim.tasks.compositional import CompositionalTask
 
 RULES = ("gonogo", "anti_gonogo", "gonogo_delay", "anti_gonogo_delay")

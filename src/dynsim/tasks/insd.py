@@ -49,8 +49,8 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 
+from dynsim._lazy import torch  # imported on first use: building a task needs no torch
 from dynsim.tasks.base import Task, TrialBatch, check_generate_args, merge_timing, ms_to_steps
 
 __all__ = [

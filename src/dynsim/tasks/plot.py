@@ -6,8 +6,8 @@ import textwrap
 from typing import Any
 
 import numpy as np
-import torch
 
+from dynsim._lazy import torch  # imported on first use: building a task needs no torch
 from dynsim.tasks.base import Task
 
 # Channel groups with more channels than this are drawn as an image rather than lines.

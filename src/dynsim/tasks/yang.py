@@ -100,8 +100,8 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 
+from dynsim._lazy import torch  # imported on first use: building a task needs no torch
 from dynsim.tasks.base import (
     EpochTask,
     TrialBatch,
