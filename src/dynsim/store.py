@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import uuid
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +19,7 @@ import numpy as np
 import xarray as xr
 
 import dynsim
+from dynsim.atomic import atomic_path
 from dynsim.grid import variant_name
 from dynsim.spec import network_key as network_key_of
 
@@ -36,21 +35,12 @@ class StoreError(RuntimeError):
 def atomic_write_zarr(dataset: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     """Write ``dataset`` to the Zarr store ``path`` atomically (temporary name, then rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-    try:
-        with warnings.catch_warnings():
-            # Consolidated metadata is a zarr-python extension to v3, not in the spec; we write
-            # it anyway so that a plain `xarray.open_zarr(path)` opens fast and without a
-            # warning, and every reader here also works without it.
-            warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
-            dataset.to_zarr(tmp, mode="w", consolidated=True, zarr_format=3)
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    with atomic_path(path) as tmp, warnings.catch_warnings():
+        # Consolidated metadata is a zarr-python extension to v3, not in the spec; we write it
+        # anyway so that a plain `xarray.open_zarr(path)` opens fast and without a warning,
+        # and every reader here also works without it.
+        warnings.filterwarnings("ignore", message="Consolidated metadata", category=UserWarning)
+        dataset.to_zarr(tmp, mode="w", consolidated=True, zarr_format=3)
     return path
 
 
