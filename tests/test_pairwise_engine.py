@@ -18,11 +18,12 @@ from dynsim.store import atomic_write_zarr
 N_CHECKPOINTS, N_TRIALS, N_STEPS, N_UNITS = 3, 6, 8, 5
 
 
-def tiny_store(path, seed, *, offset=0.0):
-    """A dynsim-shaped activation store: (checkpoint, trial, time, unit) activity that
-    differs at every checkpoint, two epochs and a trial label."""
-    rng = np.random.default_rng(seed)
-    hidden = rng.normal(size=(N_CHECKPOINTS, N_TRIALS, N_STEPS, N_UNITS)) + offset
+def tiny_store(path, seed, *, data_seed=None):
+    """A dynsim-shaped activation store of network ``seed`` (its key and labels): random
+    (checkpoint, trial, time, unit) activity drawn with ``data_seed`` (default ``seed``),
+    different at every checkpoint; two epochs and a trial label."""
+    rng = np.random.default_rng(seed if data_seed is None else data_seed)
+    hidden = rng.normal(size=(N_CHECKPOINTS, N_TRIALS, N_STEPS, N_UNITS))
     dataset = xr.Dataset(
         {
             "hidden": (("checkpoint", "trial", "time", "unit"), hidden),
@@ -107,9 +108,12 @@ def test_resume_with_another_other_selection_equals_a_fresh_run(stores, tmp_path
 def test_resume_after_a_store_is_rebuilt_equals_a_fresh_run(stores, tmp_path):
     partial = tmp_path / "partial"
     compute("cka", stores, batch_size=1, partial_dir=partial, progress=False)
-    tiny_store(stores[1], seed=99)  # same path, same attributes and key, other activity
+    before = compute("cka", stores, batch_size=1, progress=False)
+    tiny_store(stores[1], seed=1, data_seed=99)  # same path, attributes and key; other activity
     resumed = compute("cka", stores, batch_size=1, partial_dir=partial, progress=False)
     fresh = compute("cka", stores, batch_size=1, progress=False)
+    assert list(fresh["model_a"].values) == list(before["model_a"].values)
+    assert not np.allclose(fresh["distance"].values, before["distance"].values)
     assert_same_matrix(resumed, fresh)
 
 
@@ -236,3 +240,24 @@ def test_metrics_do_not_load_the_engine():
         "assert not [m for m in sys.modules if m.startswith('dynsim.pairwise')], 'engine loaded'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cli_compare_resumed_at_another_checkpoint_equals_a_fresh_run(stores, tmp_path, capsys):
+    """Issue 13 item 1 through the command line: a partial directory left by a `--checkpoint
+    final` run (printing runs keep it), then `--checkpoint 0` with the same directory."""
+    from dynsim import cli
+    from dynsim.store import open_matrix
+
+    partial = tmp_path / "partial"
+    argv = ["compare", *map(str, stores), "--metric", "cka", "--batch-size", "1", "--no-progress"]
+    assert cli.main([*argv, "--partial-dir", str(partial)]) == 0
+    assert len(list(partial.glob("batch*.npz"))) == 3
+    resumed, fresh = tmp_path / "resumed.zarr", tmp_path / "fresh.zarr"
+    assert (
+        cli.main([*argv, "--checkpoint", "0", "--partial-dir", str(partial), "-o", str(resumed)])
+        == 0
+    )
+    assert cli.main([*argv, "--checkpoint", "0", "-o", str(fresh)]) == 0
+    assert not partial.exists()  # removed once the matrix is written, as before
+    assert_same_matrix(open_matrix(resumed), open_matrix(fresh))
+    assert open_matrix(resumed).attrs["checkpoint"] == "0"
