@@ -155,6 +155,9 @@ def _run(
     ray_threshold_s: float,
     progress: bool,
 ) -> Result:
+    """One run of the engine (both public entry points): read and prepare every network,
+    plan pairs (``order``: "tiled" or "row-major"), reuse batches finished under the same
+    :class:`Plan`, compare the rest here or on Ray, assemble the matrix."""
     other_selection = other_selection or selection
     nets_a = networks(sources)
     nets_b = None if other is None else networks(other)
