@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -264,17 +263,15 @@ def _version() -> str:
 def _cmd_train(args: argparse.Namespace) -> int:
     import torch
 
-    from dynsim.raysession import ray_session, task_options
+    from dynsim.raysession import ray_session, resolve_address, should_use_ray, task_options
     from dynsim.training import NetworkSpec
 
     spec = NetworkSpec.from_dict(json.loads(args.spec))
     if args.same_training_as:
         return _reuse_training(spec, args.same_training_as, args.out)
     previous = [_load_checkpoint(path) for path in args.previous]
-    address = args.ray_address or os.environ.get("RAY_ADDRESS")
-    use_ray = args.ray == "always" or (
-        args.ray == "auto" and (bool(address) or torch.cuda.is_available())
-    )
+    address = resolve_address(args.ray_address)
+    use_ray = should_use_ray(args.ray, address, gpu=torch.cuda.is_available)
     if use_ray:
         with ray_session(args.threads, address, args.object_store_mb) as ray:
             remote = ray.remote(_train_remote).options(**task_options(args.threads))
@@ -469,25 +466,6 @@ def _parse_value(text: str) -> Any:
         return text
 
 
-def _load_user_activity(path: Path, var: str, dims: str) -> Any:
-    """Activity from a .npy / .nc / foreign .zarr file as a DataArray with named dims."""
-    import xarray as xr
-
-    if not path.exists():
-        raise FileNotFoundError(f"input not found: {path}")
-    if path.suffix == ".npy":
-        arr = np.load(path)
-        names = tuple(d.strip() for d in dims.split(","))
-        if len(names) != arr.ndim:
-            raise ValueError(f"{path}: array has {arr.ndim} axes but --dims names {len(names)}")
-        return xr.DataArray(arr, dims=names, name=path.stem)
-    opener = xr.open_dataset if path.suffix in (".nc", ".h5", ".netcdf") else xr.open_zarr
-    dataset = opener(path)
-    if var not in dataset:
-        raise ValueError(f"{path}: no variable {var!r} (has {list(dataset.data_vars)})")
-    return dataset[var].rename(path.stem)
-
-
 def _checkpoint_arg(text: str) -> int | float | str:
     if text == "final":
         return text
@@ -495,10 +473,8 @@ def _checkpoint_arg(text: str) -> int | float | str:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from dynsim.pairwise import Selection, compute, compute_over_learning
-    from dynsim.store import atomic_write_zarr
+    from dynsim.pairwise import Selection, compare_files
 
-    params = _parse_params(args.param, args.params_json)
     trials = {}
     for item in args.trials:
         label, _, values = item.partition("=")
@@ -513,69 +489,33 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             "average_over": args.average_over,
         }
     )
-    sources: list[Any] = []
-    for path in args.paths:
-        is_network = (
-            path.suffix == ".zarr" and (path / "zarr.json").exists() and args.var == "hidden"
-        )
-        if is_network and _is_dynsim_store(path):
-            sources.append(path)
-        else:
-            activity = _load_user_activity(path, args.var, args.dims)
-            if "checkpoint" in activity.dims:
-                activity = activity.isel(checkpoint=-1)
-            sources.append(activity)
-    if args.over_learning:
-        points = [float(p) for p in args.over_learning.split(",")]
-        result = compute_over_learning(
-            args.metric,
-            sources,
-            points,
-            selection=selection,
-            metric_params=params,
-            backend=args.backend,
-            batch_size=args.batch_size,
-            num_cpus=args.threads,
-            ray_address=args.ray_address,
-            progress=not args.no_progress,
-        )
-    else:
-        result = compute(
-            args.metric,
-            sources,
-            selection=selection,
-            metric_params=params,
-            backend=args.backend,
-            batch_size=args.batch_size,
-            partial_dir=args.partial_dir,
-            num_cpus=args.threads,
-            ray_address=args.ray_address,
-            progress=not args.no_progress,
-        )
+    result = compare_files(
+        args.paths,
+        args.metric,
+        var=args.var,
+        dims=args.dims,
+        selection=selection,
+        metric_params=_parse_params(args.param, args.params_json),
+        over_learning=[float(p) for p in args.over_learning.split(",")]
+        if args.over_learning
+        else None,
+        out=args.out,
+        partial_dir=args.partial_dir,
+        backend=args.backend,
+        batch_size=args.batch_size,
+        num_cpus=args.threads,
+        ray_address=args.ray_address,
+        progress=not args.no_progress,
+    )
     if args.out is None:
         print(result["distance"].to_pandas().to_string())
         return 0
-    if args.out.suffix == ".nc":
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        result.to_netcdf(args.out)
-    else:
-        atomic_write_zarr(result, args.out)
-    if args.partial_dir is not None:
-        shutil.rmtree(args.partial_dir, ignore_errors=True)  # the matrix is complete now
     n_bad = int((result["status"].values != "").sum())
     print(
         f"{args.metric}: {result.sizes['model_a']}×{result.sizes['model_b']} → {args.out}"
         + (f" ({n_bad} entries without a value; see 'status')" if n_bad else "")
     )
     return 0
-
-
-def _is_dynsim_store(path: Path) -> bool:
-    try:
-        meta = json.loads((path / "zarr.json").read_text())
-    except (OSError, json.JSONDecodeError):
-        return True  # let open_network report the damage with the file name
-    return "dynsim_version" in meta.get("attributes", {})
 
 
 def _cmd_figure(args: argparse.Namespace) -> int:
