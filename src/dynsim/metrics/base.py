@@ -227,7 +227,7 @@ def score_method_param(*rules: str) -> Param:
 def _outside_metrics_stacklevel() -> int:
     """The ``stacklevel`` that points a warning at the first frame outside dynsim.metrics
     (the user's call, whether it went through :func:`dynsim.metrics.get` or not)."""
-    here = os.path.dirname(os.path.abspath(__file__))
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
     frame, level = sys._getframe(1), 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
         frame, level = frame.f_back, level + 1
@@ -330,7 +330,8 @@ class Metric:
         return {key: getattr(self, key) for key in self._params}
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        # From __dict__, so that a half-constructed metric (a failed check) still prints.
+        args = ", ".join(f"{k}={self.__dict__[k]!r}" for k in self._params if k in self.__dict__)
         return f"{type(self).__name__}({args})"
 
     def prepare(self, X: Any) -> Any:
