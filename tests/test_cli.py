@@ -23,7 +23,7 @@ def test_compare_npy_with_dim_order(tmp_path, rng, capsys):
             "--metric",
             "procrustes",
             "--param",
-            "score=euclidean",
+            "score_method=euclidean",
             "-o",
             str(out),
             "--no-progress",
@@ -33,7 +33,7 @@ def test_compare_npy_with_dim_order(tmp_path, rng, capsys):
     matrix = xr.open_zarr(out).load()
     assert list(matrix["model_a"].values) == ["a", "b", "c"]
     assert float(matrix["distance"].sel(model_a="a", model_b="b")) < 1e-6
-    assert matrix.attrs["score"] == "euclidean"
+    assert matrix.attrs["score_method"] == "euclidean"
     assert float(matrix["distance"].sel(model_a="a", model_b="c")) > 0.5
 
 

@@ -2,6 +2,7 @@
 
 import copy
 import re
+import warnings
 from pathlib import Path
 
 import pytest
@@ -165,3 +166,30 @@ def test_stack_seeds_schedules_training_without_changing_any_network(config):
         assert [s.seed for s in specs] == sorted(config["seeds"])
     config["seeds"] = [0]
     assert stacked_groups(validate(config)) == {}  # one seed: nothing to stack
+
+
+# -- metric parameters ----------------------------------------------------------------------------
+SHIPPED = ["config.yaml", *sorted(p.name for p in (ROOT / "config").glob("*.yaml")), "insd.yaml"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_configs_use_the_current_metric_parameter_names(name):
+    path = ROOT / name if (ROOT / name).exists() else ROOT / "config" / name
+    compare = (yaml.safe_load(path.read_text()) or {}).get("compare") or {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # a deprecated key would raise here
+        for metric, params in (compare.get("metrics") or {}).items():
+            metrics.get(metric, **(params or {}))
+
+
+def test_old_metric_key_in_a_config_is_accepted_with_a_warning_naming_the_new_key(config):
+    config["compare"]["metrics"] = {
+        "procrustes": {"score": "euclidean"},
+        "rsa": {"compare": "tau_a"},
+    }
+    validate(config)  # the schema accepts the old keys
+    with pytest.warns(FutureWarning, match="compare.metrics.procrustes.score_method"):
+        procrustes = metrics.get("procrustes", **config["compare"]["metrics"]["procrustes"])
+    with pytest.warns(FutureWarning, match="compare.metrics.rsa.compare_method"):
+        rsa = metrics.get("rsa", **config["compare"]["metrics"]["rsa"])
+    assert procrustes.score_method == "euclidean" and rsa.compare_method == "tau_a"

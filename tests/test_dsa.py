@@ -117,7 +117,7 @@ def test_havok_matches_explicit_formula_with_ridge() -> None:
     rng = np.random.default_rng(1)
     traj = rng.normal(size=(3, 40, 3)).cumsum(axis=1)
     lam = 0.3
-    prep = fit_havok(traj, n_delays=4, delay_interval=1, rank=6, lam=lam)
+    prep = fit_havok(traj, n_delays=4, delay_interval=1, rank=6, ridge=lam)
     H = delay_embed(traj, 4, 1)
     V, _, _ = np.linalg.svd(H.reshape(-1, H.shape[-1]), full_matrices=False)
     V = V[:, :6].reshape(3, -1, 6)
@@ -175,7 +175,7 @@ def test_preparation_errors() -> None:
     short = np.random.default_rng(1).normal(size=(2, 12, 4))
     with pytest.raises(PreparationError, match="only 4 one-step pairs.*rank-6"):
         fit_havok(short, n_delays=4, delay_interval=3, rank=6)
-    assert fit_havok(short, n_delays=4, delay_interval=3, rank=6, lam=0.1).rank == 6
+    assert fit_havok(short, n_delays=4, delay_interval=3, rank=6, ridge=0.1).rank == 6
 
 
 # ------------------------------------------------------------------------------- alignment
@@ -331,7 +331,7 @@ def test_dataarray_input_selected_by_dim_name() -> None:
 def test_euclidean_score_and_padding_for_unequal_ranks() -> None:
     rng = np.random.default_rng(22)
     angular = DSA(device="cpu")
-    euclid = DSA(score="euclidean", device="cpu")
+    euclid = DSA(score_method="euclidean", device="cpu")
     a = angular.prepare(line_attractor(rng))
     b = angular.prepare(limit_cycle(rng))
     th = angular.compare(a, b)
@@ -379,8 +379,8 @@ def test_registry_parameters_and_validation() -> None:
         {"rank": 0},
         {"rank": 3, "rank_threshold": 0.1},
         {"rank_explained_variance": 1.5},
-        {"lam": -1.0},
-        {"score": "cosine"},
+        {"ridge": -1.0},
+        {"score_method": "cosine"},
         {"n_starts": 0},
         {"tol": 0.0},
         {"device": "tpu"},
@@ -502,7 +502,7 @@ def test_reduced_rank_regression_is_the_rank_k_optimum(lam, k):
     rng = np.random.default_rng(3)
     traj = rng.normal(size=(4, 60, 3)).cumsum(axis=1) * 0.1 + rng.normal(size=(4, 60, 3))
     n_delays, rank = 3, 6
-    fit = fit_havok(traj, n_delays=n_delays, rank=rank, lam=lam, reduced_rank=k)
+    fit = fit_havok(traj, n_delays=n_delays, rank=rank, ridge=lam, reduced_rank=k)
     assert np.linalg.matrix_rank(fit.operator, tol=1e-10) == k
     assert np.sum(np.abs(fit.eigenvalues) > 1e-10) <= k
     ours, X, Y = _rrr_objective(traj, fit.operator.T, n_delays=n_delays, rank=rank, lam=lam)
@@ -510,7 +510,7 @@ def test_reduced_rank_regression_is_the_rank_k_optimum(lam, k):
     theirs = float(np.sum((Y - X @ best) ** 2) + lam * np.sum(best**2))
     assert ours == pytest.approx(theirs, rel=1e-8)
     # Truncating the full-rank operator's SVD instead is worse (it ignores the regressors).
-    full = fit_havok(traj, n_delays=n_delays, rank=rank, lam=lam).operator
+    full = fit_havok(traj, n_delays=n_delays, rank=rank, ridge=lam).operator
     u, s, vt = np.linalg.svd(full.T)
     naive = (u[:, :k] * s[:k]) @ vt[:k]
     worse, _, _ = _rrr_objective(traj, naive, n_delays=n_delays, rank=rank, lam=lam)

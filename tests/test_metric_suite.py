@@ -30,12 +30,12 @@ CONFIGS: list[tuple[str, dict[str, Any], frozenset[str]]] = [
 ] + [
     (
         "rsa",
-        {"rdm": "correlation", "compare": "pearson"},
+        {"rdm": "correlation", "compare_method": "pearson"},
         frozenset({"permutation", "isotropic_scale"}),
     ),
-    ("rsa", {"rdm": "sqeuclidean", "compare": "tau_a"}, dm.get("rsa").invariances),
-    ("rsa", {"rdm_over": "trial_mean", "compare": "rho_a"}, dm.get("rsa").invariances),
-    ("rsa", {"rdm_over": "sample", "compare": "cosine"}, dm.get("rsa").invariances),
+    ("rsa", {"rdm": "sqeuclidean", "compare_method": "tau_a"}, dm.get("rsa").invariances),
+    ("rsa", {"rdm_over": "trial_mean", "compare_method": "rho_a"}, dm.get("rsa").invariances),
+    ("rsa", {"rdm_over": "sample", "compare_method": "cosine"}, dm.get("rsa").invariances),
     ("svcca", {"n_components": 3}, dm.get("svcca").invariances),
     ("shape", {"alpha": 0.0}, dm.get("shape").invariances | {"invertible_linear"}),
     ("shape", {"alpha": 0.5}, dm.get("shape").invariances),
@@ -97,15 +97,15 @@ def test_registered_with_flags(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "params"),
     [
-        ("cka_debiased", {"score": "cosine"}),
+        ("cka_debiased", {"score_method": "cosine"}),
         ("rsa", {"rdm_over": "time"}),
         ("rsa", {"rdm": "cosine"}),
-        ("rsa", {"compare": "kendall_b"}),
-        ("rsa", {"score": "radians"}),
+        ("rsa", {"compare_method": "kendall_b"}),
+        ("rsa", {"score_method": "radians"}),
         ("cca", {"rank_tol": -1.0}),
         ("cca", {"rank_tol": 1e-12}),  # below what Gram eigenvalues resolve
         ("shape", {"rank_tol": 1.0}),
-        ("cca", {"score": "euclidean"}),
+        ("cca", {"score_method": "euclidean"}),
         ("svcca", {"n_components": 0}),
         ("svcca", {"n_components": 2.5}),
         ("svcca", {"keep": 0.0}),
@@ -113,7 +113,7 @@ def test_registered_with_flags(name: str) -> None:
         ("svcca", {"n_components": 3, "keep": 0.9}),
         ("shape", {"alpha": 1.5}),
         ("shape", {"alpha": -0.1}),
-        ("shape", {"score": "one_minus"}),
+        ("shape", {"score_method": "one_minus"}),
         ("linear_predictivity", {"alpha": -1.0}),
         ("linear_predictivity", {"alpha": float("nan")}),
         ("linear_predictivity", {"n_folds": 0}),
@@ -299,7 +299,7 @@ def test_cka_debiased_closed_form() -> None:
     expected = hsic_unbiased_song(K, L) / np.sqrt(
         hsic_unbiased_song(K, K) * hsic_unbiased_song(L, L)
     )
-    metric = dm.get("cka_debiased", score="one_minus")
+    metric = dm.get("cka_debiased", score_method="one_minus")
     assert 1 - metric.score(X, Y) == pytest.approx(expected, abs=1e-10)
     assert np.cos(dm.get("cka_debiased").score(X, Y)) == pytest.approx(expected, abs=1e-10)
 
@@ -322,7 +322,7 @@ def test_cka_debiased_near_zero_for_independent_data() -> None:
         rng = np.random.default_rng(seed)
         X, Y = rng.normal(size=(32, 128)), rng.normal(size=(32, 128))  # n = 32, d = 128
         biased.append(np.cos(dm.get("cka").score(X, Y)))
-        debiased.append(1 - dm.get("cka_debiased", score="one_minus").score(X, Y))
+        debiased.append(1 - dm.get("cka_debiased", score_method="one_minus").score(X, Y))
     assert 0.7 < np.mean(biased) < 0.9  # the inflation debiasing removes
     assert abs(np.mean(debiased)) < 0.05
     assert max(abs(v) for v in debiased) < 0.15
@@ -375,10 +375,12 @@ def test_rsa_closed_form(rdm_over: str, rdm: str, method: str) -> None:
         "tau_a": lambda: tau_a_literal(v, w),
         "cosine": lambda: v @ w / np.linalg.norm(v) / np.linalg.norm(w),
     }[method]()
-    metric = dm.get("rsa", rdm_over=rdm_over, rdm=rdm, compare=method, score="one_minus")
+    metric = dm.get(
+        "rsa", rdm_over=rdm_over, rdm=rdm, compare_method=method, score_method="one_minus"
+    )
     np.testing.assert_allclose(metric.rdm_vector(X), v, atol=1e-9)
     assert 1 - metric.score(X, Y) == pytest.approx(expected, abs=1e-9)
-    angular = dm.get("rsa", rdm_over=rdm_over, rdm=rdm, compare=method)
+    angular = dm.get("rsa", rdm_over=rdm_over, rdm=rdm, compare_method=method)
     assert angular.score(X, Y) == pytest.approx(np.arccos(expected), abs=1e-8)
 
 
@@ -394,7 +396,7 @@ def test_rsa_rank_methods_with_ties() -> None:
         ("tau_a", tau_a_literal(v, w)),
         ("spearman", stats.spearmanr(v, w).statistic),
     ]:
-        metric = dm.get("rsa", rdm="sqeuclidean", compare=method, score="one_minus")
+        metric = dm.get("rsa", rdm="sqeuclidean", compare_method=method, score_method="one_minus")
         assert 1 - metric.score(X, Y) == pytest.approx(expected, abs=1e-12), method
 
 
@@ -435,7 +437,7 @@ def test_rsa_agrees_with_rsatoolbox(rdm: str, method: str, tied: bool) -> None:
     expected = float(
         compare(toolbox_rdm(X), toolbox_rdm(Y), method=RSATOOLBOX_METHODS[method])[0, 0]
     )
-    metric = dm.get("rsa", rdm=rdm, compare=method, score="one_minus")
+    metric = dm.get("rsa", rdm=rdm, compare_method=method, score_method="one_minus")
     assert 1 - metric.score(X, Y) == pytest.approx(expected, abs=1e-6)
 
 
@@ -467,7 +469,9 @@ def test_cca_closed_form() -> None:
     X, Y = related(40, units_out=7)
     rho = canonical_correlations_textbook(flat(X), flat(Y))
     assert rho.size == 5
-    assert 1 - dm.get("cca", score="one_minus").score(X, Y) == pytest.approx(rho.mean(), abs=1e-10)
+    assert 1 - dm.get("cca", score_method="one_minus").score(X, Y) == pytest.approx(
+        rho.mean(), abs=1e-10
+    )
     assert dm.get("cca").score(X, Y) == pytest.approx(np.arccos(rho.mean()), abs=1e-9)
 
 
@@ -491,7 +495,7 @@ def test_svcca_closed_form() -> None:
     Xf, Yf = flat(X), flat(Y)
     # n_components
     rho = canonical_correlations_textbook(pca_scores_textbook(Xf, 3), pca_scores_textbook(Yf, 3))
-    metric = dm.get("svcca", n_components=3, score="one_minus")
+    metric = dm.get("svcca", n_components=3, score_method="one_minus")
     assert 1 - metric.score(X, Y) == pytest.approx(rho.mean(), abs=1e-10)
     # keep: the smallest k explaining ≥ 90 % of the variance, for each network separately
 
@@ -504,7 +508,7 @@ def test_svcca_closed_form() -> None:
     kx, ky = k_for(Xf, 0.9), k_for(Yf, 0.9)
     assert 1 < kx < 5 and 1 < ky < 7 and kx != ky  # a non-trivial reduction
     rho = canonical_correlations_textbook(pca_scores_textbook(Xf, kx), pca_scores_textbook(Yf, ky))
-    metric = dm.get("svcca", keep=0.9, score="one_minus")
+    metric = dm.get("svcca", keep=0.9, score_method="one_minus")
     assert metric.prepare(X).basis.shape[1] == kx
     assert 1 - metric.score(X, Y) == pytest.approx(rho.mean(), abs=1e-10)
     # keep = 1 and the default (0.99) on full-rank data
@@ -514,7 +518,7 @@ def test_svcca_closed_form() -> None:
     assert dm.get("svcca").params == {
         "n_components": None,
         "keep": None,
-        "score": "angular",
+        "score_method": "angular",
         "rank_tol": 1e-6,
     }
 
@@ -543,7 +547,7 @@ def test_shape_closed_form(alpha: float) -> None:
         shape_textbook(flat(X), flat(Y), alpha), abs=1e-9
     )
     d = dm.get("shape", alpha=alpha).score(X, Y)
-    euclid = dm.get("shape", alpha=alpha, score="euclidean").score(X, Y)
+    euclid = dm.get("shape", alpha=alpha, score_method="euclidean").score(X, Y)
     assert euclid == pytest.approx(np.sqrt(2 - 2 * np.cos(d)), abs=1e-10)
 
 
@@ -566,7 +570,7 @@ def test_shape_endpoints_are_procrustes_and_cca() -> None:
 
 @pytest.mark.parametrize(
     ("name", "params"),
-    [(n, p) for n, p, _ in CONFIGS if dm.get(n).is_metric and p.get("compare") != "tau_a"]
+    [(n, p) for n, p, _ in CONFIGS if dm.get(n).is_metric and p.get("compare_method") != "tau_a"]
     + [("shape", {"alpha": 0.0}), ("shape", {"alpha": 0.5})],
 )
 def test_triangle_inequality_where_declared(name: str, params: dict[str, Any]) -> None:

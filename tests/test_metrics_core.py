@@ -38,7 +38,7 @@ def test_procrustes_matches_closed_form(rng, shape_b):
         Xs = np.pad(Xs, ((0, 0), (0, shape_b[2] - 4)))
     expected = textbook_procrustes_angle(Xs, Ys)
     assert dm.get("procrustes").score(X, Y) == pytest.approx(expected, abs=1e-10)
-    euclid = dm.get("procrustes", score="euclidean").score(X, Y)
+    euclid = dm.get("procrustes", score_method="euclidean").score(X, Y)
     assert euclid == pytest.approx(np.sqrt(2 - 2 * np.cos(expected)), abs=1e-10)
 
 
@@ -51,7 +51,9 @@ def test_cka_matches_closed_form(rng):
         expected, abs=1e-10
     )
     assert metric.score(X, Y) == pytest.approx(np.arccos(expected), abs=1e-10)
-    assert dm.get("cka", score="one_minus").score(X, Y) == pytest.approx(1 - expected, abs=1e-10)
+    assert dm.get("cka", score_method="one_minus").score(X, Y) == pytest.approx(
+        1 - expected, abs=1e-10
+    )
 
 
 @settings(max_examples=25, deadline=None)
@@ -98,8 +100,8 @@ def test_dataarray_dims_are_read_by_name(rng):
 def test_unknown_metric_and_bad_params():
     with pytest.raises(ValueError, match="unknown metric 'nope'"):
         dm.get("nope")
-    with pytest.raises(ValueError, match="score"):
-        dm.get("procrustes", score="cosine")
+    with pytest.raises(ValueError, match="score_method"):
+        dm.get("procrustes", score_method="cosine")
 
 
 def test_pairwise_matrix_labels_and_values(rng):

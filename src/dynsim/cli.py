@@ -28,7 +28,7 @@ inputs:
 examples:
   dynsim compare results/default/activations/*/*/*/seed*.zarr --metric cka -o cka.zarr
   dynsim compare results/sweep/activations/*/*/*/*/seed*.zarr --metric cka   # with a grid
-  dynsim compare a.npy b.npy c.npy --dims time,unit --metric procrustes --param score=euclidean
+  dynsim compare a.npy b.npy --dims time,unit --metric procrustes --param score_method=euclidean
   dynsim compare run1.nc run2.nc --metric procrustes --epoch stimulus -o out.nc
 """
 

@@ -65,7 +65,7 @@ def similarity_heatmap(matrix: xr.Dataset, path: str | os.PathLike[str], title: 
     ax.set_xticks(range(len(labels_b)), labels_b, rotation=90, fontsize=8)
     ax.set_yticks(range(len(labels_a)), labels_a, fontsize=8)
     metric = matrix.attrs.get("metric", "")
-    score = matrix.attrs.get("score", "")
+    score = matrix.attrs.get("score_method", matrix.attrs.get("score", ""))  # "score": before 0.2
     fig.colorbar(image, ax=ax, label=f"{metric} distance" + (f" ({score})" if score else ""))
     ax.set_title(title or f"{metric}: clustered distance matrix")
     fig.tight_layout()

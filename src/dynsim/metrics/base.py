@@ -7,16 +7,27 @@ repeated per pair.
 
 Direction of scores: ``compare`` always returns a **distance** (0 = identical). Metrics that
 are naturally similarities (CKA, RSA correlations, …) expose ``similarity`` and convert with
-one explicit rule, chosen by the ``score`` parameter:
+one explicit rule, chosen by the ``score_method`` parameter (see
+:func:`similarity_to_distance`):
 
 * ``"angular"``: d = arccos(s), for s ∈ [−1, 1] clipped before arccos (a proper metric
   whenever s is a cosine between unit vectors);
-* ``"one_minus"``: d = 1 − s.
+* ``"one_minus"``: d = 1 − s;
+* ``"euclidean"``: d = √(2 − 2s), the chord between unit vectors whose cosine is s.
+
+Parameters are declared once per metric, as :class:`Param` class attributes: the declaration
+drives the constructor (keywords, defaults, validation), the instance attributes, the
+parameters recorded with every matrix (:meth:`Metric.attrs`) and the listing of
+:meth:`Metric.parameters`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+import os
+import sys
+import warnings
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -97,20 +108,138 @@ def pair_inner_products(
     return block[np.searchsorted(rows, pairs[:, 0]), np.searchsorted(cols, pairs[:, 1])]
 
 
-def similarity_to_distance(similarity: np.ndarray | float, score: str) -> np.ndarray | float:
-    """Convert a similarity in [−1, 1] to a distance by the rule named ``score``."""
+#: Every rule :func:`similarity_to_distance` knows; each metric accepts a subset.
+SCORE_METHODS = ("angular", "one_minus", "euclidean")
+
+
+def similarity_to_distance(similarity: np.ndarray | float, score_method: str) -> np.ndarray | float:
+    """Convert a similarity s in [−1, 1] (clipped to it first) to a distance.
+
+    ``score_method``: ``"angular"`` arccos(s) ∈ [0, π]; ``"one_minus"`` 1 − s ∈ [0, 2];
+    ``"euclidean"`` √(2 − 2s) ∈ [0, 2], the distance between unit vectors with cosine s
+    (e.g. min_Q ‖X − YQ‖_F for unit-norm X, Y when s is the Procrustes similarity; Williams
+    et al. 2021). Raises ValueError for any other name.
+    """
     s = np.clip(similarity, -1.0, 1.0)
-    if score == "angular":
+    if score_method == "angular":
         return np.arccos(s)
-    if score == "one_minus":
+    if score_method == "one_minus":
         return 1.0 - s
-    raise ValueError(f"unknown score {score!r}; use 'angular' or 'one_minus'")
+    if score_method == "euclidean":
+        return np.sqrt(np.maximum(2.0 - 2.0 * s, 0.0))
+    raise ValueError(
+        f"unknown score_method {score_method!r}; use one of {', '.join(SCORE_METHODS)}"
+    )
+
+
+# -- declared parameters -------------------------------------------------------------------
+
+#: A parameter check: (parameter name, value) → the normalised value, or ValueError naming
+#: the parameter.
+Check = Callable[[str, Any], Any]
+
+
+class Param:
+    """One declared parameter of a metric: its default, its check and any deprecated name.
+
+    Declared as a class attribute (``score_method = Param("angular", one_of("angular",
+    "one_minus"))``). On an instance it reads as the value; assigning to it runs the check
+    again, so an instance's attributes are always valid. ``deprecated`` is a former keyword
+    still accepted by the constructor with a :class:`FutureWarning` naming this one.
+    """
+
+    def __init__(self, default: Any, check: Check | None = None, *, deprecated: str = "") -> None:
+        self.default = default
+        self.check = check
+        self.deprecated = deprecated
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        try:
+            return obj.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = value if self.check is None else self.check(self.name, value)
+
+    def describe(self) -> str:
+        """``name=default`` plus the accepted values where the check lists them."""
+        options = getattr(self.check, "options", None)
+        text = f"{self.name}={self.default!r}"
+        return text + (f" ({' | '.join(map(str, options))})" if options else "")
+
+    def __repr__(self) -> str:
+        return f"Param({self.describe()})"
+
+
+def one_of(*options: Any) -> Check:
+    """Check: the value is one of ``options``."""
+
+    def check(name: str, value: Any) -> Any:
+        if value not in options:
+            listed = ", ".join(repr(o) for o in options)
+            raise ValueError(f"{name} must be one of {listed}, got {value!r}")
+        return value
+
+    check.options = options  # type: ignore[attr-defined]
+    return check
+
+
+def integer(minimum: int) -> Check:
+    """Check: an int (or NumPy integer, not bool) ≥ ``minimum``; returned as int."""
+
+    def check(name: str, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+            raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
+        return int(value)
+
+    return check
+
+
+def optional(inner: Check) -> Check:
+    """Check: None, or a value passing ``inner``."""
+
+    def check(name: str, value: Any) -> Any:
+        return None if value is None else inner(name, value)
+
+    check.options = getattr(inner, "options", None)  # type: ignore[attr-defined]
+    return check
+
+
+def as_bool(name: str, value: Any) -> bool:
+    """Check: any value, stored as ``bool(value)``."""
+    return bool(value)
+
+
+def score_method_param(*rules: str) -> Param:
+    """The distance-rule parameter ``score_method`` accepting ``rules`` (the first is the
+    default), see :func:`similarity_to_distance`. Its former name ``score`` shadowed the
+    method :meth:`Metric.score` and is still accepted with a FutureWarning."""
+    return Param(rules[0], one_of(*rules), deprecated="score")
+
+
+def _outside_metrics_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside dynsim.metrics
+    (the user's call, whether it went through :func:`dynsim.metrics.get` or not)."""
+    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 class Metric:
     """Base class of all metrics.
 
-    Subclasses set the class attributes and implement :meth:`prepare` and :meth:`compare`.
+    Subclasses set the class attributes, declare their parameters as :class:`Param` class
+    attributes (the constructor is generated from them; cross-parameter checks go in
+    :meth:`_check_params`) and implement :meth:`prepare` and :meth:`compare`.
     :meth:`compare_batch` may be overridden with a vectorised version; its default loops.
     """
 
@@ -122,19 +251,98 @@ class Metric:
     #: Whether both networks must have the same number of units.
     requires_same_units: ClassVar[bool] = False
 
-    def __init__(self, **params: Any) -> None:
-        # Subclasses validate their arguments, then call this with every parameter so that it
-        # is recorded with the results.
-        self.params: dict[str, Any] = dict(params)
+    #: The declared parameters, name → :class:`Param`, base classes' first (filled in by
+    #: ``__init_subclass__`` from the :class:`Param` class attributes).
+    _params: ClassVar[dict[str, Param]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared: dict[str, Param] = {}
+        for klass in reversed(cls.__mro__):
+            for key, value in vars(klass).items():
+                if isinstance(value, Param):
+                    declared[key] = value  # a subclass's redeclaration keeps the base's place
+        cls._params = declared
+        # So that help() and inspect.signature() show the keywords the constructor takes.
+        cls.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+            [
+                inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=p.default)
+                for n, p in declared.items()
+            ]
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """Set every declared parameter from ``args`` (in declaration order) and ``kwargs``.
+
+        Missing parameters take their default; each value goes through its check (ValueError
+        naming the parameter), then :meth:`_check_params` checks combinations. A deprecated
+        keyword is accepted with a FutureWarning naming its replacement. Raises TypeError for
+        an unknown keyword, too many positional arguments, or a parameter given twice.
+        """
+        cls = type(self)
+        params = cls._params
+        if len(args) > len(params):
+            raise TypeError(
+                f"{cls.__name__}() takes at most {len(params)} positional arguments "
+                f"({len(args)} given)"
+            )
+        for key, value in zip(params, args, strict=False):
+            if key in kwargs:
+                raise TypeError(f"{cls.__name__}() got multiple values for argument {key!r}")
+            kwargs[key] = value
+        for key, param in params.items():
+            if param.deprecated and param.deprecated in kwargs:
+                if key in kwargs:
+                    raise TypeError(
+                        f"{cls.__name__}() got both {key!r} and its deprecated name "
+                        f"{param.deprecated!r}; give {key!r} only"
+                    )
+                warnings.warn(
+                    f"{cls.__name__}: the parameter {param.deprecated!r} is deprecated; use "
+                    f"{key!r} instead (in a config: compare.metrics.{cls.name}.{key})",
+                    FutureWarning,
+                    stacklevel=_outside_metrics_stacklevel(),
+                )
+                kwargs[key] = kwargs.pop(param.deprecated)
+        unknown = [k for k in kwargs if k not in params]
+        if unknown:
+            raise TypeError(
+                f"{cls.__name__}() got unexpected keyword argument(s) {', '.join(unknown)}; "
+                f"its parameters are: {', '.join(params) or 'none'}"
+            )
+        for key, param in params.items():
+            setattr(self, key, kwargs.get(key, param.default))
+        self._check_params()
+
+    def _check_params(self) -> None:
+        """Checks across parameters (e.g. "at most one of …"), after each passed its own.
+
+        May also resolve defaults that depend on other parameters (by assignment)."""
+
+    @classmethod
+    def parameters(cls) -> dict[str, Param]:
+        """The declared parameters, name → :class:`Param` (default and accepted values)."""
+        return dict(cls._params)
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The instance's parameter values, name → value, in declaration order."""
+        return {key: getattr(self, key) for key in self._params}
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
+        # From __dict__, so that a half-constructed metric (a failed check) still prints.
+        args = ", ".join(f"{k}={self.__dict__[k]!r}" for k in self._params if k in self.__dict__)
         return f"{type(self).__name__}({args})"
 
     def prepare(self, X: Any) -> Any:
+        """The per-network work on activity ``X`` ((trial, time, unit) array or DataArray, see
+        :func:`as_trajectories`), done once per network. Raises :class:`PreparationError` when
+        the activity cannot be used (NaN, constant, too few samples …)."""
         raise NotImplementedError
 
     def compare(self, a: Any, b: Any) -> float:
+        """Distance (0 = identical) between two objects returned by :meth:`prepare`. Raises
+        ValueError when the two cannot be compared (e.g. different sample counts)."""
         raise NotImplementedError
 
     def compare_batch(
@@ -168,12 +376,13 @@ class InnerProductMetric(Metric):
     """A metric whose similarity is an inner product of per-network feature vectors.
 
     Subclasses name the prepared object's attribute holding the vector (``feature``; None
-    where the vector was not formed, e.g. too many samples for an n² Gram) and a ``score_rule``;
-    a batch of pairs is then one matrix product, with the per-pair ``compare`` as fallback.
+    where the vector was not formed, e.g. too many samples for an n² Gram) and declare a
+    ``score_method``; a batch of pairs is then one matrix product, with the per-pair
+    ``compare`` as fallback.
     """
 
     feature: ClassVar[str]
-    score_rule: str
+    score_method: str
 
     def batch_features(self) -> bool:
         """Whether this instance's similarity is the feature inner product (default yes)."""
@@ -191,4 +400,4 @@ class InnerProductMetric(Metric):
             )
         if sims is None:
             return super().compare_batch(prepared_a, prepared_b, pairs)
-        return np.asarray(similarity_to_distance(sims, self.score_rule), dtype=np.float64)
+        return np.asarray(similarity_to_distance(sims, self.score_method), dtype=np.float64)

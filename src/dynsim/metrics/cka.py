@@ -7,16 +7,19 @@ from typing import Any
 
 import numpy as np
 
+from dynsim.metrics._linalg import MAX_GRAM_SAMPLES
 from dynsim.metrics.base import (
     InnerProductMetric,
     PreparationError,
     as_samples,
     check_finite,
+    score_method_param,
     similarity_to_distance,
 )
 
-# Above this many samples the n×n Gram matrices are not formed; the cross-product form is used.
-_MAX_GRAM_SAMPLES = 2048
+# A module global (tests lower it) set from the shared cap: above this many samples the n×n
+# Gram matrices are not formed; the cross-product form is used.
+_MAX_GRAM_SAMPLES = MAX_GRAM_SAMPLES
 
 
 @dataclass(frozen=True)
@@ -38,8 +41,9 @@ class CKA(InnerProductMetric):
                            \in [0, 1].
 
     The second form is a cosine between flattened Gram matrices, so a whole batch of pairs is
-    one matrix product of prepared Grams. The distance is arccos(CKA) (``score="angular"``,
-    default; a proper metric on the Gram embedding) or 1 − CKA (``score="one_minus"``).
+    one matrix product of prepared Grams. The distance is arccos(CKA)
+    (``score_method="angular"``, default; a proper metric on the Gram embedding) or 1 − CKA
+    (``score_method="one_minus"``; formerly ``score``, still accepted with a FutureWarning).
 
     Invariances: rotation/reflection of units, isotropic scale, translation, permutation.
     Symmetric. Networks may have different numbers of units.
@@ -51,10 +55,7 @@ class CKA(InnerProductMetric):
     is_metric = True
     invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
 
-    def __init__(self, score: str = "angular") -> None:
-        similarity_to_distance(0.0, score)  # validates the name
-        super().__init__(score=score)
-        self.score_rule = score
+    score_method = score_method_param("angular", "one_minus")
 
     def prepare(self, X: Any) -> PreparedCKA:
         samples = as_samples(X)
@@ -76,4 +77,4 @@ class CKA(InnerProductMetric):
         return float(np.linalg.norm(b.samples.T @ a.samples) ** 2)
 
     def compare(self, a: PreparedCKA, b: PreparedCKA) -> float:
-        return float(similarity_to_distance(self.similarity(a, b), self.score_rule))
+        return float(similarity_to_distance(self.similarity(a, b), self.score_method))

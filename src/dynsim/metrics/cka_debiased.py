@@ -7,15 +7,17 @@ from typing import Any
 
 import numpy as np
 
+from dynsim.metrics._linalg import MAX_GRAM_SAMPLES, centred_samples
 from dynsim.metrics.base import (
     InnerProductMetric,
     PreparationError,
+    score_method_param,
     similarity_to_distance,
 )
-from dynsim.metrics.cca import centred_samples
 
-# Above this many samples the n×n U-centred Gram matrices are not formed.
-_MAX_GRAM_SAMPLES = 2048
+# A module global (tests lower it) set from the shared cap: above this many samples the n×n
+# U-centred Gram matrices are not formed.
+_MAX_GRAM_SAMPLES = MAX_GRAM_SAMPLES
 
 
 @dataclass(frozen=True)
@@ -79,13 +81,14 @@ class DebiasedCKA(InnerProductMetric):
     n = 32 samples and 128 units). A batch of pairs is one matrix product of flattened
     U-centred Grams (n ≤ 2048); otherwise the O(n·p·q) feature-space form is used.
 
-    Distance: arccos(CKA_u) ∈ [0, π] (``score="angular"``, default; the angle between the
-    U-centred Gram embeddings, so it satisfies the triangle inequality) or 1 − CKA_u ∈ [0, 2]
-    (``score="one_minus"``).
+    Distance: arccos(CKA_u) ∈ [0, π] (``score_method="angular"``, default; the angle between
+    the U-centred Gram embeddings, so it satisfies the triangle inequality) or
+    1 − CKA_u ∈ [0, 2] (``score_method="one_minus"``).
 
     Parameters
     ----------
-    score : {"angular", "one_minus"}
+    score_method : {"angular", "one_minus"}
+        (formerly ``score``, still accepted with a FutureWarning)
 
     Invariances: rotation/reflection of units, isotropic scale, translation, permutation of
     units. Symmetric. Networks may have different numbers of units; at least 4 samples.
@@ -97,10 +100,7 @@ class DebiasedCKA(InnerProductMetric):
     is_metric = True
     invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
 
-    def __init__(self, score: str = "angular") -> None:
-        similarity_to_distance(0.0, score)  # validates the name
-        super().__init__(score=score)
-        self.score_rule = score
+    score_method = score_method_param("angular", "one_minus")
 
     def prepare(self, X: Any) -> PreparedDebiasedCKA:
         samples = centred_samples(X)
@@ -132,4 +132,4 @@ class DebiasedCKA(InnerProductMetric):
         return _hsic_u_unnormalised(a.samples, b.samples, a.sq_norms, b.sq_norms)
 
     def compare(self, a: PreparedDebiasedCKA, b: PreparedDebiasedCKA) -> float:
-        return float(similarity_to_distance(self.similarity(a, b), self.score_rule))
+        return float(similarity_to_distance(self.similarity(a, b), self.score_method))

@@ -7,13 +7,19 @@ from typing import Any
 
 import numpy as np
 
-from dynsim.metrics.base import Metric, PreparationError, as_trajectories, check_finite
+from dynsim.metrics._linalg import CONSTANT_RTOL as _CONSTANT_RTOL
+from dynsim.metrics.base import (
+    Metric,
+    Param,
+    PreparationError,
+    as_bool,
+    as_trajectories,
+    check_finite,
+)
 
 # Training directions with variance below this fraction of the largest are dropped (the
 # eigenvalues of a scatter matrix are only accurate to ~1e-13 of the largest).
 _EIG_TOL = 1e-12
-# Activity whose centred norm is below this fraction of its raw norm counts as constant.
-_CONSTANT_RTOL = 1e-12
 # Above this many units the per-fold test Gram matrices (p × p) are not stored.
 _MAX_GRAM_UNITS = 1024
 
@@ -109,17 +115,9 @@ class LinearPredictivity(Metric):
     is_metric = False
     invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
 
-    def __init__(self, alpha: float = 1e-3, n_folds: int = 5, relative_alpha: bool = True) -> None:
-        alpha = float(alpha)
-        if not (np.isfinite(alpha) and alpha >= 0.0):
-            raise ValueError(f"alpha must be a finite number ≥ 0, got {alpha}")
-        if isinstance(n_folds, bool) or int(n_folds) != n_folds or int(n_folds) < 1:
-            raise ValueError(f"n_folds must be an integer ≥ 1, got {n_folds!r}")
-        n_folds = int(n_folds)
-        super().__init__(alpha=alpha, n_folds=n_folds, relative_alpha=bool(relative_alpha))
-        self.alpha = alpha
-        self.n_folds = n_folds
-        self.relative_alpha = bool(relative_alpha)
+    alpha = Param(1e-3, lambda _, value: _check_alpha(value))
+    n_folds = Param(5, lambda _, value: _check_n_folds(value))
+    relative_alpha = Param(True, as_bool)
 
     def prepare(self, X: Any) -> PreparedPredictivity:
         traj = as_trajectories(X)
@@ -218,3 +216,16 @@ class LinearPredictivity(Metric):
 
     def compare(self, a: PreparedPredictivity, b: PreparedPredictivity) -> float:
         return float(max(1.0 - self.r2(a, b), 0.0))
+
+
+def _check_alpha(alpha: float) -> float:
+    alpha = float(alpha)
+    if not (np.isfinite(alpha) and alpha >= 0.0):
+        raise ValueError(f"alpha must be a finite number ≥ 0, got {alpha}")
+    return alpha
+
+
+def _check_n_folds(n_folds: int) -> int:
+    if isinstance(n_folds, bool) or int(n_folds) != n_folds or int(n_folds) < 1:
+        raise ValueError(f"n_folds must be an integer ≥ 1, got {n_folds!r}")
+    return int(n_folds)

@@ -7,7 +7,16 @@ from typing import Any
 
 import numpy as np
 
-from dynsim.metrics.base import Metric, PreparationError, as_samples, check_finite
+from dynsim.metrics.base import (
+    Metric,
+    Param,
+    PreparationError,
+    as_bool,
+    as_samples,
+    check_finite,
+    score_method_param,
+    similarity_to_distance,
+)
 
 
 class Procrustes(Metric):
@@ -21,13 +30,14 @@ class Procrustes(Metric):
                      = \arccos \|X^\top Y\|_* ,
 
     where ‖·‖_* is the nuclear norm (sum of singular values). When p ≠ q the narrower set is
-    zero-padded, which the nuclear norm handles implicitly. ``score="euclidean"`` returns
-    min_Q ‖X − YQ‖_F = √(2 − 2‖XᵀY‖_*) instead.
+    zero-padded, which the nuclear norm handles implicitly. ``score_method="euclidean"``
+    returns min_Q ‖X − YQ‖_F = √(2 − 2‖XᵀY‖_*) instead.
 
     Parameters
     ----------
-    score : {"angular", "euclidean"}
-        Angular distance in [0, π/2] (default; a proper metric) or Euclidean distance in [0, √2].
+    score_method : {"angular", "euclidean"}
+        Angular distance in [0, π/2] (default; a proper metric) or Euclidean distance in [0, √2]
+        (formerly ``score``, still accepted with a FutureWarning).
     center : bool
         Subtract each unit's mean (translation invariance). Default True.
 
@@ -40,12 +50,8 @@ class Procrustes(Metric):
     is_metric = True
     invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
 
-    def __init__(self, score: str = "angular", center: bool = True) -> None:
-        if score not in ("angular", "euclidean"):
-            raise ValueError(f"score must be 'angular' or 'euclidean', got {score!r}")
-        super().__init__(score=score, center=bool(center))
-        self.score_rule = score
-        self.center = bool(center)
+    score_method = score_method_param("angular", "euclidean")
+    center = Param(True, as_bool)
 
     def prepare(self, X: Any) -> np.ndarray:
         samples = as_samples(X)
@@ -64,7 +70,7 @@ class Procrustes(Metric):
         return float(np.linalg.svd(a.T @ b, compute_uv=False).sum())
 
     def compare(self, a: np.ndarray, b: np.ndarray) -> float:
-        return float(self._distance(np.array([self.similarity(a, b)]))[0])
+        return float(similarity_to_distance(self.similarity(a, b), self.score_method))
 
     def compare_batch(
         self, prepared_a: Sequence[np.ndarray], prepared_b: Sequence[np.ndarray], pairs: np.ndarray
@@ -86,10 +92,5 @@ class Procrustes(Metric):
             block = prepared_a[i].T @ partners  # (p, k·q)
             cross[rows] = block.reshape(block.shape[0], len(rows), q).transpose(1, 0, 2)
         nuclear = np.linalg.svd(cross, compute_uv=False).sum(axis=-1)
-        return self._distance(nuclear)
-
-    def _distance(self, similarity: np.ndarray) -> np.ndarray:
-        s = np.minimum(similarity, 1.0)
-        if self.score_rule == "angular":
-            return np.arccos(s)
-        return np.sqrt(np.maximum(2.0 - 2.0 * s, 0.0))
+        # The nuclear norm of unit-norm X, Y is ≥ 0, so clipping at −1 changes nothing.
+        return similarity_to_distance(nuclear, self.score_method)

@@ -8,19 +8,21 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from dynsim.metrics._linalg import CONSTANT_RTOL as _CONSTANT_RTOL
 from dynsim.metrics.base import (
     InnerProductMetric,
+    Param,
     PreparationError,
     as_trajectories,
     check_finite,
+    one_of,
+    score_method_param,
     similarity_to_distance,
 )
 
 RDM_OVER = ("trial", "trial_mean", "sample")
 RDM_KINDS = ("euclidean", "sqeuclidean", "correlation")
 COMPARE_METHODS = ("pearson", "spearman", "rho_a", "tau_a", "cosine")
-# Values that differ by less than this fraction of their magnitude count as equal.
-_CONSTANT_RTOL = 1e-12
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,9 @@ class RSA(InnerProductMetric):
        ``"correlation"`` 1 − r(x_i, x_j) (Pearson r across features, rsatoolbox's
        ``"correlation"``). The N = C(C−1)/2 entries above the diagonal form the vector v.
 
-    3. **Comparison** of two RDM vectors v, w by ``compare``: ``"pearson"`` r(v, w);
+    3. **Comparison** of two RDM vectors v, w by ``compare_method`` (formerly ``compare``,
+       which shadowed the method :meth:`compare`; still accepted with a FutureWarning):
+       ``"pearson"`` r(v, w);
        ``"spearman"`` (default) r(rank v, rank w) with average ranks for ties; ``"rho_a"``
        12·⟨rank v − r̄, rank w − r̄⟩/(N³ − N), Spearman's ρ without tie correction
        (rsatoolbox ``"rho-a"``); ``"tau_a"`` Kendall's τ_a = (concordant − discordant)/C(N, 2)
@@ -123,10 +127,11 @@ class RSA(InnerProductMetric):
     ``prepare`` stores the transformed RDM vector (centred and normalised for pearson and
     spearman), so for every method but tau_a a batch of pairs is one matrix product.
 
-    Distance: arccos(s) ∈ [0, π] (``score="angular"``, default, as for the other dynsim
-    metrics: for pearson, spearman and cosine it is the angle between the prepared vectors
-    and satisfies the triangle inequality) or 1 − s ∈ [0, 2] (``score="one_minus"``, the usual
-    "1 − correlation" of the RSA literature).
+    Distance: arccos(s) ∈ [0, π] (``score_method="angular"``, default, as for the other
+    dynsim metrics: for pearson, spearman and cosine it is the angle between the prepared
+    vectors and satisfies the triangle inequality) or 1 − s ∈ [0, 2]
+    (``score_method="one_minus"``, the usual "1 − correlation" of the RSA literature;
+    formerly ``score``, still accepted with a FutureWarning).
 
     Invariances (default ``rdm="euclidean"`` or ``"sqeuclidean"``): rotation/reflection of
     units, isotropic scale, translation, permutation of units. With ``rdm="correlation"`` only
@@ -142,25 +147,10 @@ class RSA(InnerProductMetric):
     is_metric = True
     invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
 
-    def __init__(
-        self,
-        rdm_over: str = "trial",
-        rdm: str = "euclidean",
-        compare: str = "spearman",
-        score: str = "angular",
-    ) -> None:
-        if rdm_over not in RDM_OVER:
-            raise ValueError(f"rdm_over must be one of {RDM_OVER}, got {rdm_over!r}")
-        if rdm not in RDM_KINDS:
-            raise ValueError(f"rdm must be one of {RDM_KINDS}, got {rdm!r}")
-        if compare not in COMPARE_METHODS:
-            raise ValueError(f"compare must be one of {COMPARE_METHODS}, got {compare!r}")
-        similarity_to_distance(0.0, score)  # validates the name
-        super().__init__(rdm_over=rdm_over, rdm=rdm, compare=compare, score=score)
-        self.rdm_over = rdm_over
-        self.rdm = rdm
-        self.method = compare
-        self.score_rule = score
+    rdm_over = Param("trial", one_of(*RDM_OVER))
+    rdm = Param("euclidean", one_of(*RDM_KINDS))
+    compare_method = Param("spearman", one_of(*COMPARE_METHODS), deprecated="compare")
+    score_method = score_method_param("angular", "one_minus")
 
     def rdm_vector(self, X: Any) -> np.ndarray:
         """The upper triangle (row-major, k = 1) of the network's RDM."""
@@ -178,21 +168,21 @@ class RSA(InnerProductMetric):
         v = self.rdm_vector(X)
         c = int(round((1 + np.sqrt(1 + 8 * v.size)) / 2))
         scale = float(np.abs(v).max(initial=0.0))
-        if self.method == "cosine":
+        if self.compare_method == "cosine":
             if scale == 0:
                 raise PreparationError("the RDM is zero (all conditions identical)")
             return PreparedRSA(vector=v / np.linalg.norm(v), n_conditions=c)
         # Correlation-type comparisons need a non-constant RDM (up to rounding).
         if np.ptp(v) <= 1e-12 * scale:
             raise PreparationError("the RDM is constant (all conditions equally distant)")
-        if self.method in ("spearman", "rho_a", "tau_a"):
+        if self.compare_method in ("spearman", "rho_a", "tau_a"):
             v = merge_near_ties(v)
-        if self.method == "tau_a":
+        if self.compare_method == "tau_a":
             return PreparedRSA(vector=v, n_conditions=c, tied_pairs=_tied_pairs(v))
-        if self.method in ("spearman", "rho_a"):
+        if self.compare_method in ("spearman", "rho_a"):
             v = stats.rankdata(v)
         v = v - v.mean()
-        if self.method == "rho_a":
+        if self.compare_method == "rho_a":
             n = v.size
             return PreparedRSA(vector=v * np.sqrt(12.0 / (n**3 - n)), n_conditions=c)
         return PreparedRSA(vector=v / np.linalg.norm(v), n_conditions=c)
@@ -200,15 +190,15 @@ class RSA(InnerProductMetric):
     def similarity(self, a: PreparedRSA, b: PreparedRSA) -> float:
         if a.n_conditions != b.n_conditions:
             raise ValueError(f"condition counts differ: {a.n_conditions} vs {b.n_conditions}")
-        if self.method == "tau_a":
+        if self.compare_method == "tau_a":
             return _tau_a(a, b)
         return float(a.vector @ b.vector)
 
     def compare(self, a: PreparedRSA, b: PreparedRSA) -> float:
-        return float(similarity_to_distance(self.similarity(a, b), self.score_rule))
+        return float(similarity_to_distance(self.similarity(a, b), self.score_method))
 
     def batch_features(self) -> bool:
-        return self.method != "tau_a"  # τ_a is not an inner product of the RDM vectors
+        return self.compare_method != "tau_a"  # τ_a is not an inner product of the RDM vectors
 
 
 def _tau_a(a: PreparedRSA, b: PreparedRSA) -> float:

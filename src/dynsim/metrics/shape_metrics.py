@@ -6,8 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from dynsim.metrics.base import Metric
-from dynsim.metrics.cca import DEFAULT_RANK_TOL, centred_samples, check_rank_tol, principal_basis
+from dynsim.metrics._linalg import centred_samples, principal_basis, rank_tol_param
+from dynsim.metrics.base import Metric, Param, score_method_param, similarity_to_distance
 
 
 class ShapeMetric(Metric):
@@ -38,13 +38,14 @@ class ShapeMetric(Metric):
 
     For 0 < α < 1 this is netrep's ``LinearMetric(alpha)`` on data scaled as above (netrep
     whitens with the unscaled XᵀX, so there α's effect depends on the data's units).
-    ``score="euclidean"`` returns ‖φ̂(X) − φ̂(Y)Q*‖_F = √(2 − 2 cos θ) instead (unit-norm φ̂).
+    ``score_method="euclidean"`` returns ‖φ̂(X) − φ̂(Y)Q*‖_F = √(2 − 2 cos θ) instead (unit-norm φ̂).
 
     Parameters
     ----------
     alpha : float in [0, 1]
         1 = no whitening (Procrustes, default), 0 = full whitening (CCA).
-    score : {"angular", "euclidean"}
+    score_method : {"angular", "euclidean"}
+        (formerly ``score``, still accepted with a FutureWarning)
     rank_tol : float in [1e-7, 1)
         Relative singular-value tolerance for the column space that is whitened (default 1e-6;
         see :class:`~dynsim.metrics.cca.CCA`). At α = 1 the dropped directions change the
@@ -61,19 +62,9 @@ class ShapeMetric(Metric):
     is_metric = True
     invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
 
-    def __init__(
-        self, alpha: float = 1.0, score: str = "angular", rank_tol: float = DEFAULT_RANK_TOL
-    ) -> None:
-        alpha = float(alpha)
-        if not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"alpha must be in [0, 1], got {alpha}")
-        if score not in ("angular", "euclidean"):
-            raise ValueError(f"score must be 'angular' or 'euclidean', got {score!r}")
-        rank_tol = check_rank_tol(rank_tol)
-        super().__init__(alpha=alpha, score=score, rank_tol=rank_tol)
-        self.alpha = alpha
-        self.score_rule = score
-        self.rank_tol = rank_tol
+    alpha = Param(1.0, lambda _, value: _check_alpha(value))
+    score_method = score_method_param("angular", "euclidean")
+    rank_tol = rank_tol_param()
 
     def prepare(self, X: Any) -> np.ndarray:
         samples = centred_samples(X)
@@ -89,7 +80,12 @@ class ShapeMetric(Metric):
         return float(np.linalg.svd(a.T @ b, compute_uv=False).sum())
 
     def compare(self, a: np.ndarray, b: np.ndarray) -> float:
-        s = min(self.similarity(a, b), 1.0)
-        if self.score_rule == "angular":
-            return float(np.arccos(s))
-        return float(np.sqrt(max(2.0 - 2.0 * s, 0.0)))
+        # The nuclear norm of unit-norm sets is ≥ 0, so clipping at −1 changes nothing.
+        return float(similarity_to_distance(self.similarity(a, b), self.score_method))
+
+
+def _check_alpha(alpha: float) -> float:
+    alpha = float(alpha)
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha}")
+    return alpha

@@ -6,15 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from dynsim.metrics.base import Metric, similarity_to_distance
-from dynsim.metrics.cca import (
-    DEFAULT_RANK_TOL,
-    PreparedBasis,
-    centred_samples,
-    check_rank_tol,
-    mean_canonical_correlation,
-    principal_basis,
-)
+from dynsim.metrics._linalg import centred_samples, principal_basis, rank_tol_param
+from dynsim.metrics.base import Metric, Param, score_method_param, similarity_to_distance
+from dynsim.metrics.cca import PreparedBasis, mean_canonical_correlation
 
 DEFAULT_KEEP = 0.99
 
@@ -36,7 +30,8 @@ class SVCCA(Metric):
     keep : float in (0, 1] or None
         Explained-variance fraction to keep when ``n_components`` is None (default 0.99).
         Give at most one of the two.
-    score : {"angular", "one_minus"}
+    score_method : {"angular", "one_minus"}
+        (formerly ``score``, still accepted with a FutureWarning)
     rank_tol : float in [1e-7, 1)
         Relative singular-value tolerance (default 1e-6); components below it are never kept.
 
@@ -50,41 +45,24 @@ class SVCCA(Metric):
     is_metric = False
     invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
 
-    def __init__(
-        self,
-        n_components: int | None = None,
-        keep: float | None = None,
-        score: str = "angular",
-        rank_tol: float = DEFAULT_RANK_TOL,
-    ) -> None:
-        if n_components is not None and keep is not None:
+    n_components = Param(None, lambda _, value: _check_n_components(value))
+    keep = Param(None, lambda _, value: _check_keep(value))
+    score_method = score_method_param("angular", "one_minus")
+    rank_tol = rank_tol_param()
+
+    def _check_params(self) -> None:
+        if self.n_components is not None and self.keep is not None:
             raise ValueError("give n_components or keep, not both")
-        if n_components is not None:
-            if isinstance(n_components, bool) or int(n_components) != n_components:
-                raise ValueError(f"n_components must be an integer, got {n_components!r}")
-            n_components = int(n_components)
-            if n_components < 1:
-                raise ValueError(f"n_components must be ≥ 1, got {n_components}")
-        if keep is not None:
-            keep = float(keep)
-            if not 0.0 < keep <= 1.0:
-                raise ValueError(f"keep must be in (0, 1], got {keep}")
-        similarity_to_distance(0.0, score)  # validates the name
-        rank_tol = check_rank_tol(rank_tol)
-        super().__init__(n_components=n_components, keep=keep, score=score, rank_tol=rank_tol)
-        self.score_rule = score
-        self.rank_tol = rank_tol
-        self.n_components = n_components
-        self.keep = DEFAULT_KEEP if (keep is None and n_components is None) else keep
 
     def n_kept(self, s: np.ndarray, total_variance: float) -> int:
         """Number of components kept, given the singular values ``s`` above the rank
         tolerance (descending) and the total variance ‖X‖_F²."""
         if self.n_components is not None:
             return min(self.n_components, s.size)
+        keep = DEFAULT_KEEP if self.keep is None else self.keep
         frac = np.cumsum(s**2) / total_variance
         # Small slack so that keep = 1 keeps the full rank despite rounding in the cumsum.
-        k = int(np.searchsorted(frac, self.keep - 1e-12)) + 1
+        k = int(np.searchsorted(frac, keep - 1e-12)) + 1
         return min(k, s.size)
 
     def prepare(self, X: Any) -> PreparedBasis:
@@ -97,4 +75,24 @@ class SVCCA(Metric):
         return mean_canonical_correlation(a, b)
 
     def compare(self, a: PreparedBasis, b: PreparedBasis) -> float:
-        return float(similarity_to_distance(self.similarity(a, b), self.score_rule))
+        return float(similarity_to_distance(self.similarity(a, b), self.score_method))
+
+
+def _check_n_components(n_components: int | None) -> int | None:
+    if n_components is None:
+        return None
+    if isinstance(n_components, bool) or int(n_components) != n_components:
+        raise ValueError(f"n_components must be an integer, got {n_components!r}")
+    n_components = int(n_components)
+    if n_components < 1:
+        raise ValueError(f"n_components must be ≥ 1, got {n_components}")
+    return n_components
+
+
+def _check_keep(keep: float | None) -> float | None:
+    if keep is None:
+        return None
+    keep = float(keep)
+    if not 0.0 < keep <= 1.0:
+        raise ValueError(f"keep must be in (0, 1], got {keep}")
+    return keep

@@ -1,0 +1,223 @@
+r"""The HAVOK fit of DSA: delay embedding and a linear operator in delay coordinates.
+
+Each network's activity is delay-embedded, the stacked Hankel matrix is reduced by SVD, and
+a linear operator A with v_{t+1} ≈ A v_t is regressed in the leading r SVD coordinates
+(HAVOK: Brunton et al. 2017; as used by DSA, Ostrow et al. 2023). :func:`fit_havok` returns
+the :class:`PreparedDSA` that :class:`~dynsim.metrics.dsa.DSA` and
+:class:`~dynsim.metrics.dsa.DSAWasserstein` compare.
+
+torch does the float64 linear algebra (one BLAS/LAPACK for the whole DSA package) but is
+imported only inside the functions that use it, so importing this module stays torch-free.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from dynsim.metrics.base import PreparationError
+
+if TYPE_CHECKING:
+    import torch
+
+#: Defaults suited to small RNN recordings (tens of units, ~100 time steps per trial).
+DEFAULT_N_DELAYS = 10
+DEFAULT_DELAY_INTERVAL = 1
+DEFAULT_RANK = 10
+
+# Above this many Hankel rows × columns a randomized SVD is used for an integer rank.
+_FULL_SVD_MAX_MIN_DIM = 2000
+
+
+def delay_embed(traj: np.ndarray, n_delays: int, delay_interval: int = 1) -> np.ndarray:
+    """Delay-embed each trial separately.
+
+    ``traj`` is (trial, time, unit). Returns (trial, time − (D−1)τ, D·unit) whose row t is
+    [x_{t+(D−1)τ}, x_{t+(D−2)τ}, …, x_t] (newest first), D = ``n_delays``, τ = ``delay_interval``.
+    """
+    n_trials, n_time, n_units = traj.shape
+    span = (n_delays - 1) * delay_interval
+    n_rows = n_time - span
+    if n_rows < 1:
+        raise PreparationError(
+            f"{n_time} time steps are too few for n_delays={n_delays}, "
+            f"delay_interval={delay_interval} (need more than {span})"
+        )
+    blocks = [
+        traj[:, (n_delays - 1 - d) * delay_interval : (n_delays - 1 - d) * delay_interval + n_rows]
+        for d in range(n_delays)
+    ]
+    return np.concatenate(blocks, axis=-1)
+
+
+@dataclass(frozen=True)
+class PreparedDSA:
+    """A network's HAVOK model (arrays are read-only; ``compare`` never modifies them).
+
+    Attributes
+    ----------
+    operator : (r, r) float64
+        The fitted linear operator A in the first r delay-embedded SVD coordinates,
+        v_{t+1} ≈ A v_t.
+    eigenvalues : (r,) complex128
+        Eigenvalues of A, sorted by decreasing modulus (discrete-time multipliers).
+    rank : int
+        r, the number of SVD coordinates used (after capping, see :func:`fit_havok`).
+    r2 : float
+        One-step prediction R² of the rank-r model on the delay-embedded data itself:
+        1 − ‖H₊ − Ĥ₊‖² / ‖H₊ − mean(H₊)‖², with Ĥ₊ = V₋ Aᵀ S_r U_rᵀ (includes the rank
+        truncation error; 1 is perfect).
+    singular_values : (k,) float64
+        Singular values of the stacked Hankel matrix (all of them, or the leading ones when a
+        randomized SVD was used).
+    """
+
+    operator: np.ndarray
+    eigenvalues: np.ndarray
+    rank: int
+    r2: float
+    singular_values: np.ndarray
+
+
+def _choose_rank(
+    s: np.ndarray,
+    numerical_rank: int,
+    rank: int | None,
+    rank_threshold: float | None,
+    rank_explained_variance: float | None,
+) -> int:
+    if rank is not None:
+        r = rank
+    elif rank_threshold is not None:
+        r = max(int(np.sum(s > rank_threshold)), 1)
+    else:
+        assert rank_explained_variance is not None
+        cum = np.cumsum(s**2) / np.sum(s**2)
+        r = int(np.searchsorted(cum, rank_explained_variance) + 1)
+    return int(min(r, numerical_rank))
+
+
+def _randomized_svd(
+    H: torch.Tensor, k: int, n_oversamples: int = 20, n_iter: int = 6, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Leading-k SVD of H by seeded subspace iteration (Halko, Martinsson & Tropp 2011)."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    width = min(k + n_oversamples, min(H.shape))
+    Q, _ = torch.linalg.qr(H @ torch.randn(H.shape[1], width, generator=gen, dtype=H.dtype))
+    for _ in range(n_iter):
+        Z, _ = torch.linalg.qr(H.T @ Q)
+        Q, _ = torch.linalg.qr(H @ Z)
+    Ub, s, Vt = torch.linalg.svd(Q.T @ H, full_matrices=False)
+    return (Q @ Ub)[:, :k], s[:k], Vt[:k]
+
+
+def fit_havok(
+    traj: np.ndarray,
+    *,
+    n_delays: int = DEFAULT_N_DELAYS,
+    delay_interval: int = DEFAULT_DELAY_INTERVAL,
+    rank: int | None = DEFAULT_RANK,
+    rank_threshold: float | None = None,
+    rank_explained_variance: float | None = None,
+    ridge: float = 0.0,
+    reduced_rank: int | None = None,
+    lam: float | None = None,
+) -> PreparedDSA:
+    r"""Fit the HAVOK operator of activity ``traj`` (trial, time, unit).
+
+    1. Each trial is delay-embedded (:func:`delay_embed`) and the trials are stacked into the
+       Hankel matrix H (rows = trial × embedded time, columns = D·unit).
+    2. SVD Hᵀ = U S Vᵀ. V is split back into trials and, *within each trial*,
+       V₋ = V[:-1], V₊ = V[1:] (no pair straddles a trial boundary).
+    3. On the first r columns, the ridge regression
+       A = ((V₋ᵀV₋ + λI)⁻¹ V₋ᵀV₊)ᵀ, so that v_{t+1} ≈ A v_t.
+    4. With ``reduced_rank`` = k (1 ≤ k; k ≥ r changes nothing): reduced-rank ridge
+       regression, the minimiser of ‖V₊ − V₋W‖² + λ‖W‖² over W = Aᵀ of rank ≤ k. With
+       W_λ the ridge solution of step 3 and P_k the projection onto the top k right singular
+       vectors of the augmented fitted values [V₋W_λ; √λ W_λ], it is W_λ P_k (Mukherjee & Zhu
+       2011; for λ = 0 the classic reduced-rank regression of Izenman 1975), so
+       A_k = P_k A_λ. A then has rank ≤ k: only k dynamical modes, the
+       rest of its r eigenvalues are 0.
+
+    Exactly one of ``rank`` (integer r ≥ 1), ``rank_threshold`` (keep singular values
+    > threshold, at least one) or ``rank_explained_variance`` (smallest r whose cumulative
+    S² fraction reaches the value, in (0, 1]) is used. r is capped at the Hankel matrix's
+    numerical rank (singular values above max(shape)·ε·S₀): directions beyond it are
+    round-off, and fitting them would make A arbitrary. ``ridge`` ≥ 0 is the ridge λ; without
+    it the fit needs more one-step pairs than r (else :class:`PreparationError`: A would
+    interpolate any data). ``lam`` is its former name (deprecated: FutureWarning; ``lam``
+    now only means the INSD penalty weight).
+    Everything is computed in float64; when min(H.shape) > 2000 and ``rank`` is an integer,
+    the leading singular vectors come from a seeded randomized SVD.
+    """
+    import torch  # here, not at module level: importing dynsim.metrics stays torch-free
+
+    if lam is not None:
+        warnings.warn(
+            "fit_havok(lam=...) is deprecated; use ridge=... instead", FutureWarning, stacklevel=2
+        )
+        ridge = lam
+    if traj.ndim != 3:
+        raise ValueError(f"trajectories must be (trial, time, unit), got shape {traj.shape}")
+    emb = delay_embed(traj, n_delays, delay_interval)
+    n_trials, n_rows, width = emb.shape
+    if n_rows < 2:
+        raise PreparationError("each trial needs at least two delay-embedded time points")
+    # The linear algebra runs in torch (float64): one BLAS/LAPACK for the whole module.
+    H = torch.from_numpy(np.ascontiguousarray(emb.reshape(n_trials * n_rows, width)))
+    if rank is not None and min(H.shape) > _FULL_SVD_MAX_MIN_DIM:
+        V, s, Ut = _randomized_svd(H, min(rank, min(H.shape)))
+    else:
+        V, s, Ut = torch.linalg.svd(H, full_matrices=False)
+    s_np = s.numpy().copy()
+    if s_np.size == 0 or s_np[0] == 0.0:
+        raise PreparationError("activity is identically zero; no dynamics to fit")
+    numerical_rank = int(np.sum(s_np > s_np[0] * max(H.shape) * np.finfo(np.float64).eps))
+    r = _choose_rank(s_np, numerical_rank, rank, rank_threshold, rank_explained_variance)
+    V3 = V[:, :r].reshape(n_trials, n_rows, r)
+    v_minus = V3[:, :-1].reshape(-1, r)
+    v_plus = V3[:, 1:].reshape(-1, r)
+    if ridge == 0 and v_minus.shape[0] <= r:
+        # r unknowns per output from ≤ r equations: any data are fitted exactly (R² = 1) and
+        # the operator is arbitrary, so distances between such fits mean nothing.
+        raise PreparationError(
+            f"only {v_minus.shape[0]} one-step pairs (trials × (embedded time − 1)) to fit a "
+            f"rank-{r} operator; need more than {r}: use more trials or time steps, fewer "
+            "delays, a lower rank, or a ridge > 0"
+        )
+    if ridge > 0:
+        gram = v_minus.T @ v_minus + ridge * torch.eye(r, dtype=torch.float64)
+        A_t = torch.linalg.solve(gram, v_minus.T @ v_plus).T
+    else:
+        A_t = torch.linalg.lstsq(v_minus, v_plus).solution.T
+    if reduced_rank is not None and reduced_rank < r:
+        W = A_t.T
+        fitted = v_minus @ W
+        if ridge > 0:
+            fitted = torch.cat([fitted, math.sqrt(ridge) * W])
+        _, _, right = torch.linalg.svd(fitted, full_matrices=False)
+        top = right[:reduced_rank].T  # (r, k)
+        A_t = (W @ top @ top.T).T
+    A = A_t.numpy().copy()
+    if not np.all(np.isfinite(A)):
+        raise PreparationError("HAVOK regression produced non-finite values")
+    if np.linalg.norm(A) == 0.0:
+        raise PreparationError("HAVOK operator is zero (no temporal structure)")
+    # One-step prediction R² on the delay-embedded data (includes the truncation error).
+    h_plus = H.view(n_trials, n_rows, width)[:, 1:].reshape(-1, width)
+    h_hat = (v_minus @ A_t.T) @ (s[:r, None] * Ut[:r])
+    resid = float(torch.sum((h_plus - h_hat) ** 2))
+    total = float(torch.sum((h_plus - h_plus.mean(dim=0)) ** 2))
+    r2 = 1.0 - resid / total if total > 0 else float("nan")
+    eig = np.linalg.eigvals(A)
+    eig = eig[np.lexsort((-eig.imag, -eig.real, -np.abs(eig)))]
+    operator = np.ascontiguousarray(A, dtype=np.float64)
+    for arr in (operator, eig, s_np):
+        arr.setflags(write=False)
+    return PreparedDSA(operator=operator, eigenvalues=eig, rank=r, r2=r2, singular_values=s_np)
