@@ -66,8 +66,17 @@ def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
     return components
 
 
+# The one import against the layers, made inside the function that needs it: the documented
+# entry point dynsim.metrics.pairwise (DESIGN.md's library surface) runs the engine, which sits
+# above the metrics. pyproject.toml's import-linter contract names the same import.
+DOCUMENTED_EXCEPTIONS = {("dynsim.metrics.matrix", "dynsim.pairwise.engine")}
+
+
 def test_no_import_cycle_anywhere():
     # Every import that runs counts, also those inside functions: a lazy import that closes a
     # cycle is still a cycle in the design. Imports for type checkers only do not run.
     graph = grimp.build_graph("dynsim", exclude_type_checking_imports=True)
+    for importer, imported in DOCUMENTED_EXCEPTIONS:
+        assert graph.direct_import_exists(importer=importer, imported=imported)
+        graph.remove_import(importer=importer, imported=imported)
     assert _cycles(graph) == []

@@ -181,7 +181,7 @@ def test_plan_records_what_determines_the_values(stores, tmp_path):
             progress=False)  # fmt: skip
     plan = json.loads((partial / "plan.json").read_text())
     assert set(plan) == set(Plan.__dataclass_fields__)
-    assert plan["metric"]["metric"] == "cka" and plan["metric"]["score"] == "angular"
+    assert plan["metric"]["metric"] == "cka" and plan["metric"]["score_method"] == "angular"
     assert plan["selection"]["epoch"] == "stimulus" and plan["other_selection"] is None
     assert [n["name"] for n in plan["networks"]] == [f"pdm/gru/master/seed{k}" for k in range(3)]
     assert all({"path", "store", "data"} <= set(n) for n in plan["networks"])
