@@ -59,6 +59,9 @@ def test_defaults_are_filled():
         # config.yaml has a GRU, which has no activation / initial gain to vary.
         (lambda c: c.__setitem__("grid", {"activation": ["relu", "tanh"]}), "grid.activation"),
         (lambda c: c.__setitem__("grid", {"init_gain": [0.5, 1.5]}), "grid.init_gain"),
+        # Metric parameters are checked by building the metric, before any job.
+        (lambda c: c["compare"]["metrics"].__setitem__("dsa", {"rank": -3}), "compare.metrics.dsa"),
+        (lambda c: c["compare"]["metrics"].__setitem__("cka", {"bogus": 1}), "compare.metrics.cka"),
     ],
 )
 def test_invalid_config_names_the_key(config, change, named):

@@ -66,6 +66,7 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(
                 f"config key '{key}': unknown name(s) {unknown}; available: {', '.join(known)}"
             )
+    _check_metric_params(config)
     _check_regimes(config)
     _check_task_params(config)
     _check_grid(config)
@@ -103,6 +104,18 @@ def architecture_parameters(arch: str) -> list[str]:
     from dynsim import models
 
     return list(inspect.signature(models.ARCHITECTURES[arch]).parameters)
+
+
+def _check_metric_params(config: dict[str, Any]) -> None:
+    """Every metric of ``compare.metrics`` can be built with its parameters (the metric's own
+    constructor checks them), so a bad value fails here rather than in a compare job."""
+    from dynsim import metrics
+
+    for name, params in (config.get("compare", {}).get("metrics") or {}).items():
+        try:
+            metrics.get(name, **(params or {}))
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f"config key 'compare.metrics.{name}': {err}") from None
 
 
 def _check_task_params(config: dict[str, Any]) -> None:
