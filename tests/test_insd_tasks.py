@@ -243,7 +243,6 @@ def test_task_plot_of_a_regression_task(tmp_path):
     assert out.stat().st_size > 1000
 
 
-
 # -- refactors keep batches bit-identical ---------------------------------------------------------
 # SHA-256 (first 16 hex digits) of 9-trial batches drawn with seed 3: tensors (dtype, shape,
 # bytes), epochs and condition labels. Recorded before the INSD tasks moved onto EpochTask
@@ -314,6 +313,7 @@ def test_battery_hooks_have_documented_defaults_on_every_task():
     assert timing["delay"] == 2 * memory_pro.test_timing["delay"]
     assert timing["fixation"] == memory_pro.test_timing["fixation"] and "load" not in variants
     assert tasks.get("flipflop").decode_targets and tasks.get("cdi").decoded_conditions
+
 
 # -- config ---------------------------------------------------------------------------------------
 @pytest.fixture
