@@ -83,3 +83,12 @@ def test_importing_the_penalty_loads_no_battery():
         "dynsim.insd.run_analysis; assert 'dynsim.insd.battery' in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_battery_table_pairs_every_analysis_with_its_figure():
+    from dynsim import insd
+
+    assert list(insd.ANALYSES) == ["predictivity", "similarity", "fixed_points", "decoding", "ood"]
+    assert all(callable(a.compute) and callable(a.draw) for a in insd.ANALYSES.values())
+    with pytest.raises(KeyError, match="unknown battery analysis"):
+        insd.run_analysis("no_such_analysis")

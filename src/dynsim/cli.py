@@ -636,7 +636,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_systems_bench(args: argparse.Namespace) -> int:
-    from dynsim.systems.bench import CRITERIA, run_bench
+    from dynsim.bench import CRITERIA, run_bench
 
     result = run_bench(
         args.out,
