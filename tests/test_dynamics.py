@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from dynsim import models
-from dynsim.dynamics import find_fixed_points
+from dynsim.insd.fixed_points import find_fixed_points
 
 
 class CubicMap(torch.nn.Module):

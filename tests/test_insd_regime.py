@@ -22,7 +22,7 @@ import torch
 import xarray as xr
 import yaml
 
-from dynsim import battery, cli
+from dynsim import cli, insd
 from dynsim.config import ConfigError, insd_enabled, network_specs, regimes, validate
 from dynsim.training import (
     InsdConfig,
@@ -68,9 +68,9 @@ def references():
 
 # -- acceptance 1 ---------------------------------------------------------------------------------
 def test_standard_flipflop_network_has_eight_stable_fixed_points(references):
-    net = battery.Network(references[0])
+    net = insd.Network(references[0])
     assert net.activity()["accuracy"] == 1.0
-    found = battery.fixed_point_analysis([net], n_starts=128, steps=300)
+    found = insd.fixed_point_analysis([net], n_starts=128, steps=300)
     counts = dict(zip(found["kind"].values, found["count"].values[0, 0], strict=True))
     print(f"fixed points of the standard flip-flop network: {counts}")
     assert counts["stable"] == 8
@@ -87,9 +87,9 @@ def test_standard_flipflop_network_has_eight_stable_fixed_points(references):
 def test_deflation_finds_an_alternative_with_low_null_space_predictivity(references):
     torch.set_num_threads(1)
     alternative = train(flipflop("insd_1", seed=0, lam=0.5), previous=[references[0]])
-    networks = [battery.Network(r) for r in (*references, alternative)]
-    ds = battery.predictivity_matrices(networks, n_repeats=2)
-    summary = battery.deflation_summary(ds)
+    networks = [insd.Network(r) for r in (*references, alternative)]
+    ds = insd.predictivity_matrices(networks, n_repeats=2)
+    summary = insd.deflation_summary(ds)
     ref_to_ref = summary["reference_to_reference"]
     alt_to_ref = summary["alternative_to_reference"]
     print(
@@ -287,7 +287,7 @@ def test_mds_recovers_planar_distances():
     rng = np.random.default_rng(0)
     points = rng.normal(size=(7, 2))
     distance = np.linalg.norm(points[:, None] - points[None], axis=-1)
-    coords = battery.mds(distance)
+    coords = insd.mds(distance)
     recovered = np.linalg.norm(coords[:, None] - coords[None], axis=-1)
     np.testing.assert_allclose(recovered, distance, atol=1e-10)
 
@@ -297,11 +297,11 @@ def test_decoding_over_time_on_known_signals():
     label = np.repeat([-1.0, 1.0], 20)
     hidden = rng.normal(size=(40, 6, 5))
     hidden[:, 3:, 0] += 3 * label[:, None]  # decodable from time step 3 on
-    score = battery.decode_over_time(hidden, label, n_folds=4)
+    score = insd.decode_over_time(hidden, label, n_folds=4)
     assert np.all(score[3:] == 1.0) and np.all(score[:3] < 0.8)
     value = rng.normal(size=40)
     hidden[:, :, 1] = value[:, None]
-    assert np.all(battery.decode_over_time(hidden, value, n_folds=4) > 0.99)
+    assert np.all(insd.decode_over_time(hidden, value, n_folds=4) > 0.99)
 
 
 def test_workflow_makes_link_k_depend_on_links_before_it(tmp_path):

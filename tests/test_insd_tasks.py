@@ -2,6 +2,7 @@
 perfect and constant responders, loss, OOD variants, stores with regression targets, config."""
 
 import copy
+import hashlib
 import math
 from pathlib import Path
 
@@ -240,6 +241,78 @@ def test_task_plot_of_a_regression_task(tmp_path):
     out = tmp_path / "flipflop.png"
     assert cli.main(["task-plot", "flipflop", "-o", str(out)]) == 0
     assert out.stat().st_size > 1000
+
+
+# -- refactors keep batches bit-identical ---------------------------------------------------------
+# SHA-256 (first 16 hex digits) of 9-trial batches drawn with seed 3: tensors (dtype, shape,
+# bytes), epochs and condition labels. Recorded before the INSD tasks moved onto EpochTask
+# (and checked equal to the code before it); a refactor of the task machinery must keep them.
+# A torch upgrade that changes the CPU generators would change them all at once.
+BATCH_DIGESTS = {
+    ("flipflop", "train"): "a663045b2da3dd5b",
+    ("flipflop", "test"): "86dca500b5a32110",
+    ("cdi", "train"): "cab115313521c551",
+    ("cdi", "test"): "2ad47b4fa15d1d5f",
+    ("memorypro_analog", "train"): "edfcdf858ec2ec62",
+    ("memorypro_analog", "test"): "471f1b117fb51893",
+    ("memory_pro", "train"): "f9e061dd9ca1208b",
+    ("memory_pro", "test"): "6e8819e1c4710fbf",
+    ("gonogo_delay", "train"): "337863d36b83cba2",
+    ("gonogo_delay", "test"): "7fa9643caca01915",
+    ("pdm", "train"): "320da41939b8f75b",
+    ("pdm", "test"): "c8e53c5983ab2d97",
+}
+
+
+def batch_digest(batch):
+    digest = hashlib.sha256()
+    for tensor in (batch.inputs, batch.targets, batch.mask):
+        digest.update(str((tensor.dtype, tuple(tensor.shape))).encode())
+        digest.update(tensor.contiguous().numpy().tobytes())
+    for group in (batch.epochs, batch.conditions):
+        for key, value in group.items():
+            digest.update(key.encode())
+            for array in value if isinstance(value, tuple) else (value,):
+                array = np.asarray(array)
+                digest.update(str(array.dtype).encode())
+                raw = repr(array.tolist()).encode() if array.dtype == object else array.tobytes()
+                digest.update(raw)
+    return digest.hexdigest()[:16]
+
+
+@pytest.mark.parametrize(("name", "mode"), sorted(BATCH_DIGESTS))
+def test_batches_are_bit_identical_to_the_recorded_ones(name, mode):
+    batch = tasks.get(name).generate(9, mode=mode, generator=torch.Generator().manual_seed(3))
+    assert batch_digest(batch) == BATCH_DIGESTS[name, mode]
+
+
+@pytest.mark.parametrize("name", ["cdi", "memorypro_analog", "flipflop"])
+def test_window_is_each_epoch_and_the_epochs_tile_each_trial(name):
+    batch = tasks.get(name).generate(6, mode="train", generator=torch.Generator().manual_seed(0))
+    windows = {epoch: batch.window(epoch) for epoch in batch.epochs}
+    for epoch, window in windows.items():
+        start, stop = batch.epochs[epoch]
+        assert window.shape == (6, batch.n_steps) and window.dtype == torch.bool
+        assert np.array_equal(window.sum(1).numpy(), np.minimum(stop, batch.n_steps) - start)
+        assert np.all(batch.epoch_labels()[window.numpy()] == epoch)
+    assert torch.equal(sum(w.long() for w in windows.values()) > 0, batch.mask > 0)
+    longer = batch.window(next(iter(batch.epochs)), n_steps=batch.n_steps + 3)
+    assert longer.shape == (6, batch.n_steps + 3) and not longer[:, batch.n_steps :].any()
+    with pytest.raises(KeyError):
+        batch.window("no_such_epoch")
+
+
+def test_battery_hooks_have_documented_defaults_on_every_task():
+    gonogo, memory_pro = tasks.get("gonogo"), tasks.get("memory_pro")
+    assert tasks.Task.decoded_conditions is None and tasks.Task.decode_targets is False
+    assert set(gonogo.fixed_point_inputs()) == {"zero"}
+    assert np.array_equal(gonogo.fixed_point_inputs()["zero"], np.zeros(gonogo.n_inputs))
+    variants = memory_pro.ood_variants(noise=0.5, longer=2.0)
+    assert variants["noise"] == {"sigma": memory_pro.sigma + 0.5}
+    timing = variants["longer"]["test_timing"]
+    assert timing["delay"] == 2 * memory_pro.test_timing["delay"]
+    assert timing["fixation"] == memory_pro.test_timing["fixation"] and "load" not in variants
+    assert tasks.get("flipflop").decode_targets and tasks.get("cdi").decoded_conditions
 
 
 # -- config ---------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dynsim import metrics
+from dynsim import bench, metrics
 from dynsim.systems import (
     LORENZ_REGIMES,
     CompositeSystem,
@@ -15,7 +15,6 @@ from dynsim.systems import (
     Lorenz,
     RingAttractor,
     add_noise,
-    bench,
     compose,
     embed,
     embedding_matrix,

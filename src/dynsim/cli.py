@@ -576,7 +576,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_systems_bench(args: argparse.Namespace) -> int:
-    from dynsim.systems.bench import CRITERIA, run_bench
+    from dynsim.bench import CRITERIA, run_bench
 
     result = run_bench(
         args.out,
@@ -594,53 +594,22 @@ def _cmd_systems_bench(args: argparse.Namespace) -> int:
 
 
 def _cmd_battery(args: argparse.Namespace) -> int:
-    from dynsim import battery
-    from dynsim.store import atomic_write_zarr, open_matrices, open_matrix
+    from dynsim.insd.battery import run_analysis, write_summary
 
-    params = json.loads(args.params_json) if args.params_json else {}
-    common = {"n_repeats": args.n_repeats, "seed": args.seed}
     if args.analysis == "summary":
-        data = {}
-        for path in args.data:
-            dataset = open_matrix(path)  # any small Zarr dataset: loaded, errors name the file
-            data[str(dataset.attrs.get("analysis", path.stem))] = dataset
-        text = battery.summary_markdown(
-            predictivity=data.get("linear_predictivity"),
-            fixed_points=data.get("fixed_points"),
-            ood=data.get("ood"),
-            decoding=data.get("decoding"),
-            embedding=data.get("mds"),
-        )
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text)
+        write_summary(args.data, args.out)
         print(f"battery summary → {args.out}")
         return 0
-    if args.analysis == "similarity":
-        matrices = {
-            name: m for name, m in open_matrices(args.matrices).items() if "progress" not in m.dims
-        }
-        result = battery.embed(matrices, **params)
-        if args.figure:
-            battery.similarity_figure(matrices, result, args.figure)
-    else:
-        networks = battery.load_networks(args.checkpoints)
-        if args.analysis == "predictivity":
-            result = battery.predictivity_matrices(networks, **params, **common)
-            if args.figure:
-                battery.predictivity_figure(result, args.figure)
-        elif args.analysis == "fixed_points":
-            result = battery.fixed_point_analysis(networks, **params, **common)
-            if args.figure:
-                battery.fixed_point_figure(networks, result, args.figure, **common)
-        elif args.analysis == "decoding":
-            result = battery.decoding_analysis(networks, **params, **common)
-            if args.figure:
-                battery.decoding_figure(result, args.figure)
-        else:
-            result = battery.ood_accuracy(networks, **params, **common)
-            if args.figure:
-                battery.ood_figure(result, args.figure)
-    atomic_write_zarr(result, args.out)
+    run_analysis(
+        args.analysis,
+        checkpoints=args.checkpoints,
+        matrices=args.matrices,
+        params=json.loads(args.params_json) if args.params_json else {},
+        n_repeats=args.n_repeats,
+        seed=args.seed,
+        out=args.out,
+        figure=args.figure,
+    )
     print(f"battery {args.analysis} → {args.out}" + (f", {args.figure}" if args.figure else ""))
     return 0
 

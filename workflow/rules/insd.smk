@@ -1,5 +1,6 @@
-# INSD analysis battery (dynsim.battery): one job per analysis over every network of the
-# experiment → data (results/<experiment>/battery/<analysis>.zarr) and a figure
+# INSD analysis battery (dynsim.insd; its analyses: dynsim.insd.battery.ANALYSES): one job
+# per analysis over every network of the experiment → data
+# (results/<experiment>/battery/<analysis>.zarr) and a figure
 # (results/<experiment>/figures/battery/<analysis>.png), then battery/summary.md.
 # Included by the Snakefile when the config enables it (insd.enabled, or insd_<k> regimes).
 

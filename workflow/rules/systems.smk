@@ -1,4 +1,5 @@
-# Ground-truth bench on synthetic dynamical systems: which metric sees dynamics?
+# Ground-truth bench (dynsim.bench) on synthetic dynamical systems (dynsim.systems): which
+# metric sees dynamics?
 # `snakemake --cores 2 systems_bench` runs every case with every available metric
 # (size and seed from the config's `systems` section; the small size by default).
 

@@ -14,10 +14,11 @@ Generators (see :mod:`dynsim.systems.flows`): :class:`Lorenz` (three regimes,
 :func:`stable_focus`, :func:`line_attractor`, :class:`RingAttractor`, :class:`HopfOscillator`
 (limit cycle). Observation (:mod:`dynsim.systems.observe`): :func:`normalize`, :func:`embed`,
 :func:`add_noise`, :func:`observe`, :func:`compose`. The bench of metrics on these systems is
-:func:`dynsim.systems.bench.run_bench` (``dynsim systems-bench`` on the command line).
+the package :mod:`dynsim.bench` (``dynsim systems-bench`` on the command line).
 
-This package is a leaf of dynsim: it depends on NumPy and SciPy only (the bench adds the
-metrics and the pairwise engine).
+This package is a leaf of dynsim: it depends on NumPy and SciPy only and imports nothing else
+from dynsim (``dynsim.systems.bench`` is a deprecated alias of :mod:`dynsim.bench`, kept for
+one release).
 """
 
 from __future__ import annotations

@@ -79,27 +79,59 @@ class TrialBatch:
     def n_steps(self) -> int:
         return int(self.inputs.shape[1])
 
+    def window(
+        self,
+        epoch: str,
+        *,
+        n_steps: int | None = None,
+        device: str | torch.device | None = None,
+    ) -> torch.Tensor:
+        """Boolean (trial, time) mask of the steps of each trial that lie in ``epoch``.
+
+        ``n_steps`` is the length of the time axis (default: the batch's; pass the outputs'
+        when they differ), ``device`` where the mask lives (default: the inputs' device).
+        Raises KeyError when the batch has no epoch of that name.
+        """
+        start, stop = self.epochs[epoch]
+        n_steps = self.n_steps if n_steps is None else int(n_steps)
+        device = self.inputs.device if device is None else device
+        steps = torch.arange(n_steps, device=device)[None, :]
+        return (steps >= torch.as_tensor(start, device=device)[:, None]) & (
+            steps < torch.as_tensor(stop, device=device)[:, None]
+        )
+
     def epoch_labels(self) -> np.ndarray:
         """Epoch name of every (trial, time) step ("" outside every epoch, e.g. padding)."""
         labels = np.full((self.n_trials, self.n_steps), "", dtype=object)
-        steps = np.arange(self.n_steps)[None, :]
-        for name, (start, stop) in self.epochs.items():
-            inside = (steps >= start[:, None]) & (steps < stop[:, None])
-            labels[inside] = name
+        for name in self.epochs:
+            labels[self.window(name, device="cpu").numpy()] = name
         return labels
 
 
 class Task:
     """A seeded, vectorised trial generator.
 
-    Subclasses implement :meth:`generate`, :meth:`loss` and :meth:`accuracy`. ``mode="train"``
-    draws random epoch durations per trial; ``mode="test"`` uses fixed durations and a fixed
-    grid of conditions so that recorded activity is comparable across networks.
+    Subclasses implement :meth:`generate`, :meth:`test_batch`, :meth:`loss` and
+    :meth:`accuracy`. ``mode="train"`` draws random epoch durations per trial; ``mode="test"``
+    uses fixed durations and a fixed grid of conditions so that recorded activity is comparable
+    across networks.
+
+    The INSD analysis battery (:mod:`dynsim.insd`) asks every task four more things, each with
+    a default here that a task overrides when it knows better: which condition labels to
+    decode (:attr:`decoded_conditions`), whether its targets are themselves task variables
+    (:attr:`decode_targets`), at which constant inputs to seek fixed points
+    (:meth:`fixed_point_inputs`) and its out-of-distribution versions (:meth:`ood_variants`).
     """
 
     name: ClassVar[str] = "task"
     n_inputs: ClassVar[int]
     n_outputs: ClassVar[int]
+    #: Condition labels worth decoding from the activity (names of ``TrialBatch.conditions``);
+    #: None: every numeric condition label that varies across the test set.
+    decoded_conditions: ClassVar[tuple[str, ...] | None] = None
+    #: Whether the targets themselves (per time step, one variable per output) are task
+    #: variables to decode (e.g. the flip-flop's stored bits).
+    decode_targets: ClassVar[bool] = False
 
     def __init__(self, dt: float = 20.0, **params: Any) -> None:
         if dt <= 0:
@@ -122,10 +154,39 @@ class Task:
         raise NotImplementedError
 
     def loss(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:
+        """Scalar training loss of ``outputs`` (trial, time, output) on ``batch``."""
         raise NotImplementedError
 
     def accuracy(self, outputs: torch.Tensor, batch: TrialBatch) -> float:
+        """Fraction of correct trials (or steps; see each task) of ``outputs`` on ``batch``."""
         raise NotImplementedError
+
+    def fixed_point_inputs(self) -> dict[str, np.ndarray]:
+        """Constant inputs at which the fixed-point finder runs: name → input vector
+        (``n_inputs``,). Default: all zeros, named ``zero``."""
+        return {"zero": np.zeros(self.n_inputs)}
+
+    def ood_variants(
+        self, noise: float = 0.5, longer: float = 2.0, load: float = 2.0
+    ) -> dict[str, dict[str, Any]]:
+        """Out-of-distribution versions of the task: name (``noise``, ``longer``, ``load``)
+        → constructor-parameter overrides, for the battery's OOD test.
+
+        Default: ``noise`` raises the input noise std ``sigma`` by ``noise`` (when the task
+        has a ``sigma``); ``longer`` makes the ``stimulus`` and ``delay`` test epochs
+        ``longer``× as long (when the task has a ``test_timing``); no ``load`` variant.
+        ``load`` is the factor by which a task's own load variant raises its load.
+        """
+        out: dict[str, dict[str, Any]] = {}
+        if hasattr(self, "sigma"):
+            out["noise"] = {"sigma": float(self.sigma) + noise}
+        timing = getattr(self, "test_timing", None)
+        if timing is not None:
+            longer_timing = {
+                k: v * longer if k in ("stimulus", "delay") else v for k, v in timing.items()
+            }
+            out["longer"] = {"test_timing": longer_timing}
+        return out
 
 
 @dataclass(frozen=True)

@@ -178,14 +178,14 @@ class CompositionalTask(EpochTask):
         )
         weight = batch.mask
         if self.decision_weight != 1.0:
-            decision = _window(batch, "decision", outputs.shape[1], outputs.device)
+            decision = batch.window("decision", n_steps=outputs.shape[1], device=outputs.device)
             weight = weight * torch.where(decision, self.decision_weight, 1.0)
         weight = weight.reshape(-1)
         return (per_step * weight).sum() / weight.sum()
 
     def choices(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:
         """The chosen class per trial: argmax of the mean output over the decision epoch."""
-        window = _window(batch, "decision", outputs.shape[1], outputs.device)
+        window = batch.window("decision", n_steps=outputs.shape[1], device=outputs.device)
         mean = (outputs * window[..., None]).sum(1) / window.sum(1, keepdim=True)
         return mean.argmax(-1)
 
@@ -193,12 +193,3 @@ class CompositionalTask(EpochTask):
         """Fraction of trials whose decision-epoch choice is the correct response."""
         correct = torch.as_tensor(batch.conditions["correct_choice"], device=outputs.device)
         return float((self.choices(outputs, batch) == correct).float().mean())
-
-
-def _window(batch: TrialBatch, epoch: str, n_steps: int, device: torch.device) -> torch.Tensor:
-    """Boolean (trial, time): which steps of each trial lie in ``epoch``."""
-    start, stop = batch.epochs[epoch]
-    steps = torch.arange(n_steps, device=device)[None, :]
-    return (steps >= torch.as_tensor(start, device=device)[:, None]) & (
-        steps < torch.as_tensor(stop, device=device)[:, None]
-    )

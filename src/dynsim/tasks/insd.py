@@ -39,8 +39,9 @@ Loss (all three): squared error averaged over outputs, weighted by the mask (× 
 weight in the decision epoch of ``cdi`` and ``memorypro_analog``; 5 by default, as Yang et al.
 2019 weight the response period) and normalised by the sum of weights.
 
-:meth:`InsdTask.ood_variants` names the out-of-distribution versions of each task (more noise,
-longer trials or delays, higher load) as parameter overrides for :meth:`InsdTask.variant`.
+Each task's ``ood_variants`` (a hook declared on :class:`~dynsim.tasks.base.Task`) names its
+out-of-distribution versions (more noise, longer trials or delays, higher load) as parameter
+overrides for :meth:`InsdTask.variant`.
 """
 
 from __future__ import annotations
@@ -51,7 +52,15 @@ from typing import Any, ClassVar
 import numpy as np
 
 from dynsim._lazy import torch  # imported on first use: building a task needs no torch
-from dynsim.tasks.base import Task, TrialBatch, check_generate_args, merge_timing, ms_to_steps
+from dynsim.tasks.base import (
+    EpochLayout,
+    EpochTask,
+    Task,
+    TrialBatch,
+    check_generate_args,
+    merge_timing,
+    ms_to_steps,
+)
 
 __all__ = [
     "ContextDependentIntegration",
@@ -66,24 +75,19 @@ class InsdTask(Task):
 
     Subclasses store every constructor argument in ``self.params`` (so that
     :meth:`variant` can rebuild them with some changed) and set ``n_inputs``/``n_outputs``,
-    ``input_names``/``output_names`` per instance.
+    ``input_names``/``output_names`` per instance. Each INSD task overrides the battery's
+    hooks (:attr:`~dynsim.tasks.base.Task.decoded_conditions`, :meth:`fixed_point_inputs`,
+    :meth:`ood_variants`; see :class:`~dynsim.tasks.base.Task`).
     """
 
-    #: Condition labels worth decoding from the activity (see :mod:`dynsim.battery`).
+    #: Condition labels worth decoding from the activity (see :mod:`dynsim.insd`); none
+    #: by default (the flip-flop decodes its targets instead).
     decoded_conditions: ClassVar[tuple[str, ...]] = ()
-    #: Whether the targets themselves (per time step) are the task variables to decode.
-    decode_targets: ClassVar[bool] = False
     decision_weight: float = 1.0
 
     def variant(self, **overrides: Any) -> InsdTask:
         """The same task with some parameters changed (e.g. an OOD version)."""
         return type(self)(dt=self.dt, **{**self.params, **overrides})
-
-    def ood_variants(
-        self, noise: float = 0.5, longer: float = 2.0, load: float = 2.0
-    ) -> dict[str, dict[str, Any]]:
-        """Out-of-distribution versions: name → parameter overrides (see each task)."""
-        raise NotImplementedError
 
     def test_batch(self, n_repeats: int = 1, seed: int = 0) -> TrialBatch:
         """Every condition of the test grid (``n_conditions``) ``n_repeats`` times."""
@@ -93,15 +97,13 @@ class InsdTask(Task):
             generator=torch.Generator().manual_seed(seed),
         )
 
-    def fixed_point_inputs(self) -> dict[str, np.ndarray]:
-        """Constant inputs at which fixed points are sought: name → input vector."""
-        return {"zero": np.zeros(self.n_inputs)}
-
     def loss(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:
+        """Squared error averaged over outputs, weighted by the mask (× ``decision_weight``
+        in the decision epoch, when the task has one) and normalised by the sum of weights."""
         per_step = ((outputs - batch.targets) ** 2).mean(-1)
         weight = batch.mask
         if self.decision_weight != 1.0 and "decision" in batch.epochs:
-            decision = _window(batch, "decision", outputs.shape[1], outputs.device)
+            decision = batch.window("decision", n_steps=outputs.shape[1], device=outputs.device)
             weight = weight * torch.where(decision, self.decision_weight, 1.0)
         return (per_step * weight).sum() / weight.sum()
 
@@ -258,9 +260,13 @@ class FlipFlop(InsdTask):
 EPOCHS = ("fixation", "stimulus", "delay", "decision")
 
 
-class _EpochTask(InsdTask):
-    """Shared timing machinery: train durations drawn per trial, test durations fixed."""
+class _InsdEpochTask(EpochTask, InsdTask):
+    """An INSD task on the shared epoch machinery (:class:`~dynsim.tasks.base.EpochTask`:
+    train durations drawn per trial, test durations fixed, conditions drawn or on a grid)
+    with the regression loss of :class:`InsdTask`. Subclasses provide ``_draw_conditions``,
+    ``_grid_conditions`` and ``_build`` (see :class:`~dynsim.tasks.base.EpochTask`)."""
 
+    epoch_names: ClassVar[tuple[str, ...]] = EPOCHS
     default_train_timing: ClassVar[dict[str, tuple[float, float]]]
     default_test_timing: ClassVar[dict[str, float]]
 
@@ -268,16 +274,15 @@ class _EpochTask(InsdTask):
         self,
         inputs: torch.Tensor,
         targets: torch.Tensor,
-        in_trial: torch.Tensor,
-        layout: dict[str, Any],
+        layout: EpochLayout,
         conditions: dict[str, np.ndarray],
         device: str | torch.device,
     ) -> TrialBatch:
         batch = TrialBatch(
             inputs=inputs,
             targets=targets,
-            mask=in_trial.float(),
-            epochs=layout["epochs"],
+            mask=layout.in_trial.float(),
+            epochs=layout.epochs,
             conditions=conditions,
             dt=self.dt,
             input_names=list(self.input_names),
@@ -292,48 +297,13 @@ class _EpochTask(InsdTask):
             self.default_train_timing, self.default_test_timing, train_timing, test_timing, EPOCHS
         )
 
-    def _durations(
-        self, n_trials: int, mode: str, generator: torch.Generator
-    ) -> dict[str, torch.Tensor]:
-        if mode == "test":
-            return {
-                name: torch.full((n_trials,), ms_to_steps(self.test_timing[name], self.dt))
-                for name in EPOCHS
-            }
-        out = {}
-        for name in EPOCHS:
-            low, high = (ms_to_steps(ms, self.dt) for ms in self.train_timing[name])
-            out[name] = torch.randint(low, high + 1, (n_trials,), generator=generator)
-        return out
-
-    @staticmethod
-    def _layout(durations: dict[str, torch.Tensor]) -> dict[str, Any]:
-        lengths = torch.stack([durations[n] for n in EPOCHS])  # (epoch, trial)
-        stops = torch.cumsum(lengths, dim=0)
-        starts = stops - lengths
-        n_steps = int(stops[-1].max())
-        steps = torch.arange(n_steps)[None, :]
-        inside = {
-            name: (steps >= starts[k][:, None]) & (steps < stops[k][:, None])
-            for k, name in enumerate(EPOCHS)
-        }
-        return {
-            "n_steps": n_steps,
-            "inside": inside,
-            "in_trial": steps < stops[-1][:, None],
-            "epochs": {
-                name: (starts[k].numpy().copy(), stops[k].numpy().copy())
-                for k, name in enumerate(EPOCHS)
-            },
-        }
-
     def decision_mean(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:
         """Mean output over each trial's decision epoch, (trial, out)."""
-        window = _window(batch, "decision", outputs.shape[1], outputs.device)
+        window = batch.window("decision", n_steps=outputs.shape[1], device=outputs.device)
         return (outputs * window[..., None]).sum(1) / window.sum(1, keepdim=True).clamp_min(1)
 
 
-class ContextDependentIntegration(_EpochTask):
+class ContextDependentIntegration(_InsdEpochTask):
     """Context-dependent integration (Mante et al. 2013); see the module docstring.
 
     Parameters
@@ -397,28 +367,37 @@ class ContextDependentIntegration(_EpochTask):
         c = torch.tensor(self.coherences, dtype=torch.float64)
         return torch.cat([-c.flip(0), c])
 
-    def generate(
+    def _draw_conditions(self, n_trials: int, generator: torch.Generator) -> dict[str, Any]:
+        """Random context (0/1) and indices of each stream's signed coherence (train mode)."""
+        m = 2 * len(self.coherences)
+        return {
+            "context": torch.randint(2, (n_trials,), generator=generator),
+            "idx_1": torch.randint(m, (n_trials,), generator=generator),
+            "idx_2": torch.randint(m, (n_trials,), generator=generator),
+        }
+
+    def _grid_conditions(self, n_trials: int) -> dict[str, Any]:
+        """Context × signed coherence 1 × signed coherence 2, repeated to fill the batch."""
+        m = 2 * len(self.coherences)
+        grid = torch.arange(n_trials) % self.n_conditions
+        context, rest = grid // (m * m), grid % (m * m)
+        return {"context": context, "idx_1": rest // m, "idx_2": rest % m}
+
+    def _build(
         self,
-        n_trials: int,
-        *,
-        mode: str = "train",
-        generator: torch.Generator | None = None,
-        device: str | torch.device = "cpu",
+        conditions: dict[str, Any],
+        durations: dict[str, torch.Tensor],
+        generator: torch.Generator,
+        device: str | torch.device,
     ) -> TrialBatch:
-        generator = check_generate_args(mode, n_trials, generator)
         signed = self._signed()
-        m = len(signed)
-        if mode == "train":
-            context = torch.randint(2, (n_trials,), generator=generator)
-            idx_1 = torch.randint(m, (n_trials,), generator=generator)
-            idx_2 = torch.randint(m, (n_trials,), generator=generator)
-        else:
-            grid = torch.arange(n_trials) % self.n_conditions
-            context, rest = grid // (m * m), grid % (m * m)
-            idx_1, idx_2 = rest // m, rest % m
-        coherence = torch.stack([signed[idx_1], signed[idx_2]], dim=1)  # (trial, stream)
-        layout = self._layout(self._durations(n_trials, mode, generator))
-        n_steps, inside, in_trial = layout["n_steps"], layout["inside"], layout["in_trial"]
+        context = conditions["context"]
+        n_trials = len(context)
+        coherence = torch.stack(
+            [signed[conditions["idx_1"]], signed[conditions["idx_2"]]], dim=1
+        )  # (trial, stream)
+        layout = self._layout(durations)
+        n_steps, inside, in_trial = layout.n_steps, layout.inside, layout.in_trial
         inputs = torch.zeros(n_trials, n_steps, 5)
         inputs[..., 0] = (in_trial & ~inside["decision"]).float()
         noise = self.sigma * torch.randn(n_trials, n_steps, 2, generator=generator)
@@ -429,14 +408,14 @@ class ContextDependentIntegration(_EpochTask):
         relevant = coherence[torch.arange(n_trials), context]
         correct = torch.sign(relevant).long()
         targets = (inside["decision"].float() * correct[:, None].float())[..., None]
-        conditions = {
+        labels = {
             "context": (context + 1).numpy().astype(np.int64),
             "coherence_1": coherence[:, 0].numpy().astype(np.float64),
             "coherence_2": coherence[:, 1].numpy().astype(np.float64),
             "relevant_coherence": relevant.numpy().astype(np.float64),
             "correct_sign": correct.numpy().astype(np.int64),
         }
-        return self._package(inputs, targets, in_trial, layout, conditions, device)
+        return self._package(inputs, targets, layout, labels, device)
 
     def accuracy(self, outputs: torch.Tensor, batch: TrialBatch) -> float:
         """Fraction of trials whose mean decision-epoch output has the correct sign."""
@@ -468,7 +447,7 @@ class ContextDependentIntegration(_EpochTask):
         }
 
 
-class MemoryProAnalog(_EpochTask):
+class MemoryProAnalog(_InsdEpochTask):
     """MemoryPro with an analog (sin, cos) readout; see the module docstring.
 
     Parameters
@@ -532,23 +511,28 @@ class MemoryProAnalog(_EpochTask):
     def n_conditions(self) -> int:
         return self.n_angles
 
-    def generate(
+    def _draw_conditions(self, n_trials: int, generator: torch.Generator) -> dict[str, Any]:
+        """Angles uniform on the circle (train mode)."""
+        angle = 2 * math.pi * torch.rand(n_trials, generator=generator, dtype=torch.float64)
+        return {"angle": angle}
+
+    def _grid_conditions(self, n_trials: int) -> dict[str, Any]:
+        """``n_angles`` equally spaced angles, repeated to fill the batch."""
+        grid = (torch.arange(n_trials) % self.n_angles).double()
+        return {"angle": 2 * math.pi * grid / self.n_angles}
+
+    def _build(
         self,
-        n_trials: int,
-        *,
-        mode: str = "train",
-        generator: torch.Generator | None = None,
-        device: str | torch.device = "cpu",
+        conditions: dict[str, Any],
+        durations: dict[str, torch.Tensor],
+        generator: torch.Generator,
+        device: str | torch.device,
     ) -> TrialBatch:
-        generator = check_generate_args(mode, n_trials, generator)
-        if mode == "train":
-            angle = 2 * math.pi * torch.rand(n_trials, generator=generator, dtype=torch.float64)
-        else:
-            grid = (torch.arange(n_trials) % self.n_angles).double()
-            angle = 2 * math.pi * grid / self.n_angles
+        angle = conditions["angle"]
+        n_trials = len(angle)
         unit = torch.stack([torch.sin(angle), torch.cos(angle)], dim=1).float()
-        layout = self._layout(self._durations(n_trials, mode, generator))
-        n_steps, inside, in_trial = layout["n_steps"], layout["inside"], layout["in_trial"]
+        layout = self._layout(durations)
+        n_steps, inside, in_trial = layout.n_steps, layout.inside, layout.in_trial
         inputs = torch.zeros(n_trials, n_steps, 3)
         fixating = (in_trial & ~inside["decision"]).float()
         inputs[..., 0] = fixating
@@ -557,12 +541,12 @@ class MemoryProAnalog(_EpochTask):
         targets = torch.zeros(n_trials, n_steps, 3)
         targets[..., 0] = fixating
         targets[..., 1:] = inside["decision"][..., None].float() * unit[:, None, :]
-        conditions = {
+        labels = {
             "angle": angle.numpy().astype(np.float64),
             "sin_angle": torch.sin(angle).numpy(),
             "cos_angle": torch.cos(angle).numpy(),
         }
-        return self._package(inputs, targets, in_trial, layout, conditions, device)
+        return self._package(inputs, targets, layout, labels, device)
 
     def angular_error(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:
         """|reported − true angle| per trial in [0, π], the report being the angle of the
@@ -641,11 +625,3 @@ def _to(batch: TrialBatch, device: str | torch.device) -> TrialBatch:
     batch.targets = batch.targets.to(device)
     batch.mask = batch.mask.to(device)
     return batch
-
-
-def _window(batch: TrialBatch, epoch: str, n_steps: int, device: torch.device) -> torch.Tensor:
-    start, stop = batch.epochs[epoch]
-    steps = torch.arange(n_steps, device=device)[None, :]
-    return (steps >= torch.as_tensor(start, device=device)[:, None]) & (
-        steps < torch.as_tensor(stop, device=device)[:, None]
-    )

@@ -21,12 +21,10 @@ def plot_trial(task: Task, *, trial: int = 0, mode: str = "test", seed: int = 0)
     output for regression targets) with masked-out steps hidden. Epochs are shaded and named.
     Tasks with more than :data:`MAX_LINES` input (or output) channels, such as ring-coded
     angles, show those channels as an image (channel × time) instead of lines.
-    Returns the matplotlib figure.
+    Returns the :class:`matplotlib.figure.Figure` (object-oriented API: no pyplot state, no
+    backend chosen; save it with ``fig.savefig``).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     generator = torch.Generator().manual_seed(seed)
     if mode == "test":
@@ -39,7 +37,8 @@ def plot_trial(task: Task, *, trial: int = 0, mode: str = "test", seed: int = 0)
     inputs = batch.inputs[trial].cpu().numpy()
     targets = batch.targets[trial].cpu().numpy()
     mask = batch.mask[trial].cpu().numpy() > 0
-    fig, (top, bottom) = plt.subplots(2, 1, sharex=True, figsize=(8, 4.5), constrained_layout=True)
+    fig = Figure(figsize=(8, 4.5), constrained_layout=True)
+    top, bottom = fig.subplots(2, 1, sharex=True)
     input_names = [str(n) for n in (batch.input_names or range(inputs.shape[-1]))]
     if len(input_names) > MAX_LINES:
         _channel_image(fig, top, inputs, input_names, batch.dt)
