@@ -93,7 +93,8 @@ def similarity_figure(
         image = ax.imshow(np.ma.masked_invalid(values), cmap=distance_cmap())
         ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=6)
         ax.set_yticks(range(len(labels)), labels, fontsize=6)
-        score = matrix.attrs.get("score_method", matrix.attrs.get("score", ""))  # "score": before 0.2
+        # Matrices written before 0.2 name the distance rule "score".
+        score = matrix.attrs.get("score_method", matrix.attrs.get("score", ""))
         ax.set_title(f"{name} distance" + (f" ({score})" if score else ""), fontsize=9)
         fig.colorbar(image, ax=ax, shrink=0.7)
     ax = axes[-1]
