@@ -17,8 +17,8 @@ Generators (see :mod:`dynsim.systems.flows`): :class:`Lorenz` (three regimes,
 the package :mod:`dynsim.bench` (``dynsim systems-bench`` on the command line).
 
 This package is a leaf of dynsim: it depends on NumPy and SciPy only and imports nothing else
-from dynsim (``dynsim.systems.bench`` is a deprecated alias of :mod:`dynsim.bench`, kept for
-one release).
+from dynsim (the import-linter contract in pyproject.toml keeps it so). ``dynsim.systems.bench``
+is gone: import the bench from :mod:`dynsim.bench`.
 """
 
 from __future__ import annotations
