@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         "train-seeds",
         help="train several seeds of one network together (stacked weights), in-process",
         description="Train networks whose specs differ only in their seed at once, their "
-        "weights stacked (dynsim.stacked.train_stacked: leaky_rnn and gru; master and "
+        "weights stacked (dynsim.training.train_stacked: leaky_rnn and gru; master and "
         "master_gain<g>), and save one checkpoint file per seed, as `train` would.",
     )
     p.add_argument("--specs", required=True, help="the network specs as a JSON list")
