@@ -4,6 +4,10 @@ Every write is atomic: the store is written under a temporary name beside the ta
 renamed into place only when complete, so an interrupted job never leaves a store that looks
 complete. Reading checks that the store exists and has what it should, and names the file in
 every error.
+
+What a network's activation store holds is defined here once: :func:`network_store` (the
+recording of :func:`network_dataset`, the attributes of :func:`network_attrs`, the training
+curves); ``dynsim record`` is :func:`record_network`.
 """
 
 from __future__ import annotations
