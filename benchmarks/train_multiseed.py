@@ -5,7 +5,7 @@ lr 3e-3, weight decay 1e-4, gradient clipping at norm 1, network noise on), time
 of training steps done in these ways:
 
 - ``seq`` (sequential): K separate models, each with its own AdamW, trained one after another
-  with exactly the per-step work of dynsim's loop (:func:`dynsim.training._run_phase`): draw
+  with exactly the per-step work of dynsim's loop (:func:`dynsim.training.loop._run_phase`): draw
   the seed's batch from its own generator, forward, task loss, ``loss.item()`` finiteness
   check, backward, ``clip_grad_norm_``, optimizer step. (No evaluation, no snapshots.)
 - ``vmap``: the K models' parameters stacked with :func:`torch.func.stack_module_state`, the
@@ -23,7 +23,7 @@ of training steps done in these ways:
   the module (the input projection is not hoisted out of the time loop), noise drawn once per
   time step for all seeds.
 - ``train`` / ``stack``: dynsim end to end, K calls of :func:`dynsim.training.train` against
-  one call of :func:`dynsim.stacked.train_stacked` (the batched step, plus what ``train``
+  one call of :func:`dynsim.training.train_stacked` (the batched step, plus what ``train``
   does besides the steps: evaluation every 25 steps on 256 trials, snapshots every 5 steps,
   each seed's noise drawn from its own stream), criterion never met, so the whole budget runs.
 
@@ -64,8 +64,7 @@ from torch.func import functional_call, stack_module_state, vmap
 
 import dynsim
 from dynsim import tasks
-from dynsim.stacked import train_stacked
-from dynsim.training import NetworkSpec, TrainingConfig, train
+from dynsim.training import NetworkSpec, TrainingConfig, train, train_stacked
 
 Params = dict[str, torch.Tensor]
 

@@ -1,4 +1,4 @@
-"""dynsim.stacked.train_stacked: K seeds trained together = K calls of training.train."""
+"""dynsim.training.train_stacked: K seeds trained together = K calls of training.train."""
 
 from __future__ import annotations
 
@@ -8,9 +8,8 @@ from dataclasses import replace
 import pytest
 import torch
 
-from dynsim.stacked import train_stacked
 from dynsim.tasks.decision import PerceptualDecisionMaking
-from dynsim.training import NetworkSpec, TrainingConfig, TrainingResult, train
+from dynsim.training import NetworkSpec, TrainingConfig, TrainingResult, train, train_stacked
 
 
 def _specs(arch: str, seeds: range, **kw) -> list[NetworkSpec]:
@@ -124,3 +123,9 @@ def test_rejects_what_it_cannot_stack() -> None:
         train_stacked([replace(spec, regime="multitask")])
     with pytest.raises(ValueError, match="at least one"):
         train_stacked([])
+
+
+def test_old_module_path_still_works() -> None:
+    import dynsim.stacked
+
+    assert dynsim.stacked.train_stacked is train_stacked

@@ -125,3 +125,42 @@ def test_spec_round_trip():
     spec = small_spec()
     assert NetworkSpec.from_dict(spec.to_dict()) == spec
     assert spec.config_hash() == NetworkSpec.from_dict(spec.to_dict()).config_hash()
+
+
+def test_phase_log_keeps_the_books():
+    """PhaseLog, the bookkeeping both training loops share: evaluation every eval_every steps
+    and at the last, snapshots every snapshot_every plus the first and last, the criterion,
+    divergence (NaN, weights from before the step), penalised links training on."""
+    from dynsim.training import Phase, PhaseLog
+
+    cfg = TrainingConfig(max_steps=7, eval_every=3, snapshot_every=2)
+    phase = Phase("target", ("pdm",), "all", max_steps=7, target_accuracy=0.9, recorded=True)
+    weights = {"w": torch.zeros(1)}
+    log = PhaseLog(phase, cfg, state=lambda: {"w": weights["w"].clone()})
+    evaluated = []
+    while log.running:
+        weights["w"] += 1
+        log.stepped(float(log.step))
+        if log.evaluating:
+            evaluated.append(log.step)
+            log.evaluated({"pdm": 0.5})
+    log.finish()
+    assert evaluated == log.eval_steps == [3, 6, 7] and log.status == "budget_exhausted"
+    assert list(log.snapshots) == [0, 2, 4, 6, 7] and log.snapshots[7]["w"].item() == 7
+    assert log.summary()["steps"] == 7 and "penalty" not in log.summary()
+
+    log = PhaseLog(phase, cfg, state=lambda: {"w": weights["w"].clone()})
+    log.stepped(0.1)
+    log.diverged()
+    assert not log.running and log.status == "diverged" and log.step == 1
+    assert log.loss[0] == 0.1 and np.isnan(log.loss[1]) and list(log.snapshots) == [0, 1]
+
+    for penalised, (status, steps) in [(False, ("converged", 3)), (True, ("budget_exhausted", 7))]:
+        log = PhaseLog(phase, cfg, state=dict, penalised=penalised, penalty=[])
+        accuracy = iter([0.95, 0.5, 0.5])  # reaches the criterion at the first evaluation
+        while log.running:
+            log.stepped(1.0)
+            if log.evaluating:
+                log.evaluated({"pdm": next(accuracy)})
+        log.finish()
+        assert (log.status, log.step) == (status, steps) and log.summary()["penalty"] == []

@@ -344,7 +344,7 @@ def test_end_to_end_stacked_seeds_match_the_library(tmp_path):
     import torch
 
     from dynsim.config import network_specs, validate
-    from dynsim.stacked import train_stacked
+    from dynsim.training import train_stacked
 
     config = {
         **yaml.safe_load(TEST_CONFIG.read_text()),

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 if TYPE_CHECKING:
     from dynsim.training import NetworkSpec
@@ -81,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         "train-seeds",
         help="train several seeds of one network together (stacked weights), in-process",
         description="Train networks whose specs differ only in their seed at once, their "
-        "weights stacked (dynsim.stacked.train_stacked: leaky_rnn and gru; master and "
+        "weights stacked (dynsim.training.train_stacked: leaky_rnn and gru; master and "
         "master_gain<g>), and save one checkpoint file per seed, as `train` would.",
     )
     p.add_argument("--specs", required=True, help="the network specs as a JSON list")
@@ -264,101 +261,54 @@ def _cmd_train(args: argparse.Namespace) -> int:
     import torch
 
     from dynsim.raysession import ray_session, resolve_address, should_use_ray, task_options
-    from dynsim.training import NetworkSpec
+    from dynsim.training import NetworkSpec, load_training, save_training, train_job
 
     spec = NetworkSpec.from_dict(json.loads(args.spec))
     if args.same_training_as:
         return _reuse_training(spec, args.same_training_as, args.out)
-    previous = [_load_checkpoint(path) for path in args.previous]
+    previous = [load_training(path) for path in args.previous]
     address = resolve_address(args.ray_address)
     use_ray = should_use_ray(args.ray, address, gpu=torch.cuda.is_available)
     if use_ray:
         with ray_session(args.threads, address, args.object_store_mb) as ray:
-            remote = ray.remote(_train_remote).options(**task_options(args.threads))
+            remote = ray.remote(train_job).options(**task_options(args.threads))
             result = ray.get(remote.remote(spec.to_dict(), args.threads, previous))
     else:
-        result = _train_remote(spec.to_dict(), args.threads, previous)
-    _atomic_torch_save(result, args.out)
+        result = train_job(spec.to_dict(), args.threads, previous)
+    save_training(result, args.out)
     print(
-        f"{spec.key}: {result['status']} after {result['final_step']} steps "
-        f"({result['seconds']:.1f} s{', on Ray' if use_ray else ''}); "
-        f"accuracy {result['eval_accuracy'][-1:]}"
+        f"{spec.key}: {result.status} after {result.final_step} steps "
+        f"({result.seconds:.1f} s{', on Ray' if use_ray else ''}); "
+        f"accuracy {result.eval_accuracy[-1:]}"
     )
     return 0
 
 
 def _reuse_training(spec: NetworkSpec, sources: list[Path], out: Path) -> int:
-    from dynsim.training import TrainingResult, retarget
+    from dynsim.training import reuse_training
 
     if len(sources) != 1:
         raise SystemExit(f"error: --same-training-as takes one checkpoint, got {len(sources)}")
-    source = TrainingResult.from_dict(_load_checkpoint(sources[0]))
     try:
-        result = retarget(source, spec)
+        source, result = reuse_training(spec, sources[0], out)
     except ValueError as err:
-        raise SystemExit(f"error: {sources[0]}: {err}") from None
-    _atomic_torch_save(result.to_dict(), out)
+        raise SystemExit(f"error: {err}") from None
     print(f"{spec.key}: the training of {source.spec.key} ({result.status}), not retrained")
     return 0
 
 
 def _cmd_train_seeds(args: argparse.Namespace) -> int:
-    import torch
-
-    from dynsim.stacked import train_stacked
-    from dynsim.training import NetworkSpec
+    from dynsim.training import NetworkSpec, train_seeds
 
     specs = [NetworkSpec.from_dict(d) for d in json.loads(args.specs)]
     if len(specs) != len(args.out):
         raise SystemExit(f"error: {len(specs)} specs but {len(args.out)} --out files")
-    torch.set_num_threads(args.threads)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    for spec, result, path in zip(
-        specs, train_stacked(specs, device=device), args.out, strict=True
-    ):
-        _atomic_torch_save(result.to_dict(), path)
+    for spec, result in zip(specs, train_seeds(specs, args.out, args.threads), strict=True):
         print(
             f"{spec.key}: {result.status} after {result.final_step} steps (stacked); "
             f"accuracy {result.eval_accuracy[-1:]}"
         )
     return 0
-
-
-def _train_remote(
-    spec_dict: dict[str, Any], threads: int, previous: list[dict[str, Any]] | None = None
-) -> dict[str, Any]:
-    """Runs inside a Ray worker: train on the GPU Ray assigned, else on the CPU.
-
-    ``previous``: the earlier links of an INSD chain, as saved training results."""
-    import torch
-
-    from dynsim.training import NetworkSpec, TrainingResult, train
-
-    torch.set_num_threads(threads)
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    earlier = [TrainingResult.from_dict(d) for d in previous or []]
-    return train(NetworkSpec.from_dict(spec_dict), device=device, previous=earlier).to_dict()
-
-
-def _load_checkpoint(path: Path) -> dict[str, Any]:
-    """A training result saved by `train` (as a plain dict), with the file named on error."""
-    import torch
-
-    if not path.exists():
-        raise FileNotFoundError(f"checkpoint file not found: {path}")
-    try:
-        return torch.load(path, weights_only=False)
-    except Exception as err:
-        raise RuntimeError(f"cannot read checkpoint file {path}: {err}") from err
-
-
-def _atomic_torch_save(obj: Any, path: Path) -> None:
-    import torch
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
 
 
 def _cmd_task_plot(args: argparse.Namespace) -> int:
@@ -375,74 +325,10 @@ def _cmd_task_plot(args: argparse.Namespace) -> int:
 
 
 def _cmd_record(args: argparse.Namespace) -> int:
-    import torch
+    from dynsim.store import network_key, record_network
 
-    from dynsim.store import atomic_write_zarr, network_dataset
-    from dynsim.training import TrainingResult, record_activity
-
-    if not args.checkpoint.exists():
-        raise FileNotFoundError(f"checkpoint file not found: {args.checkpoint}")
-    try:
-        result = TrainingResult.from_dict(torch.load(args.checkpoint, weights_only=False))
-    except Exception as err:
-        raise RuntimeError(f"cannot read checkpoint file {args.checkpoint}: {err}") from err
-    recording = record_activity(result, n_repeats=args.n_repeats, seed=args.seed)
-    spec = result.spec
-    info = {
-        "task": spec.task,
-        "arch": spec.arch,
-        "seed": spec.seed,
-        "regime": spec.regime,
-        "status": result.status,
-        "final_step": result.final_step,
-        "config_hash": spec.config_hash(),
-        "spec": json.dumps(spec.to_dict(), sort_keys=True),
-        "train_seconds": result.seconds,
-        # Hyperparameters, flat, so that networks can be grouped by them without parsing JSON.
-        "hidden_size": spec.hidden_size,
-        "learning_rate": spec.training.learning_rate,
-        "batch_size": spec.training.batch_size,
-        "weight_decay": spec.training.weight_decay,
-        "model_params": json.dumps(spec.model_params, sort_keys=True),
-        "task_params": json.dumps(spec.task_params, sort_keys=True),
-        # With a grid: the variant's name and its values ({hyperparameter: value}, also flat
-        # above or here), which become the similarity matrices' variant/<hyperparameter>
-        # coordinates. Absent without a grid, so such stores are as they always were.
-        **(
-            {"variant": spec.variant_name, "grid": json.dumps(spec.variant), **spec.variant}
-            if spec.variant
-            else {}
-        ),
-        # The curriculum as run: per phase its tasks, trainable set, status and steps.
-        "phases": json.dumps(
-            [
-                {
-                    k: v
-                    for k, v in phase.items()
-                    if k in ("name", "tasks", "trainable", "status", "steps")
-                }
-                for phase in result.phases
-            ]
-        ),
-    }
-    dataset = network_dataset(recording, info)
-    dataset["loss_curve"] = (("train_step",), np.asarray(result.loss, dtype=np.float64))
-    dataset["eval_accuracy"] = (("eval_step",), np.asarray(result.eval_accuracy))
-    dataset = dataset.assign_coords(
-        eval_step=np.asarray(result.eval_steps, dtype=np.int64),
-        train_step=np.arange(1, len(result.loss) + 1),
-    )
-    penalty = [x for phase in result.phases for x in phase.get("penalty", [])]
-    if penalty:  # INSD links k ≥ 1: the deflation penalty Σ r² at every training step
-        dataset["penalty_curve"] = (("train_step",), np.asarray(penalty, dtype=np.float64))
-    pretrain_loss = [
-        x for phase in result.phases if phase["name"] == "pretrain" for x in phase["loss"]
-    ]
-    if pretrain_loss:
-        dataset["pretrain_loss_curve"] = (("pretrain_step",), np.asarray(pretrain_loss))
-        dataset = dataset.assign_coords(pretrain_step=np.arange(1, len(pretrain_loss) + 1))
-    atomic_write_zarr(dataset, args.out)
-    print(f"{spec.key}: {dataset['hidden'].shape} → {args.out}")
+    dataset = record_network(args.checkpoint, args.out, n_repeats=args.n_repeats, seed=args.seed)
+    print(f"{network_key(dataset)}: {dataset['hidden'].shape} → {args.out}")
     return 0
 
 

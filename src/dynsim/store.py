@@ -4,6 +4,10 @@ Every write is atomic: the store is written under a temporary name beside the ta
 renamed into place only when complete, so an interrupted job never leaves a store that looks
 complete. Reading checks that the store exists and has what it should, and names the file in
 every error.
+
+What a network's activation store holds is defined here once: :func:`network_store` (the
+recording of :func:`network_dataset`, the attributes of :func:`network_attrs`, the training
+curves); ``dynsim record`` is :func:`record_network`.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import xarray as xr
@@ -22,6 +26,9 @@ import dynsim
 from dynsim.atomic import atomic_path
 from dynsim.grid import variant_name
 from dynsim.spec import network_key as network_key_of
+
+if TYPE_CHECKING:  # the store layer reads a TrainingResult's fields; it never imports torch
+    from dynsim.training import TrainingResult
 
 HIDDEN_DIMS = ("checkpoint", "trial", "time", "unit")
 # Attributes every network store carries, also used as matrix coordinates.
@@ -85,6 +92,104 @@ def network_dataset(recording: dict[str, Any], result_info: dict[str, Any]) -> x
     # One checkpoint of one network is one chunk: the unit of every read.
     for name in ("hidden", "output"):
         dataset[name].encoding["chunks"] = (1, n_trials, n_steps, dataset[name].shape[-1])
+    return dataset
+
+
+def network_attrs(result: TrainingResult) -> dict[str, Any]:
+    """The attributes of a network's store, from its training result: its labels (task, arch,
+    seed, regime), status and final step, ``config_hash`` and the ``spec`` as JSON,
+    ``train_seconds``, the hyperparameters flat (``hidden_size``, ``learning_rate``,
+    ``batch_size``, ``weight_decay``; ``model_params`` and ``task_params`` as JSON), with a grid
+    the ``variant`` name, its values as JSON (``grid``) and flat, and the curriculum as run
+    (``phases``, JSON: per phase its name, tasks, trainable set, status and steps)."""
+    spec = result.spec
+    return {
+        "task": spec.task,
+        "arch": spec.arch,
+        "seed": spec.seed,
+        "regime": spec.regime,
+        "status": result.status,
+        "final_step": result.final_step,
+        "config_hash": spec.config_hash(),
+        "spec": json.dumps(spec.to_dict(), sort_keys=True),
+        "train_seconds": result.seconds,
+        # Hyperparameters, flat, so that networks can be grouped by them without parsing JSON.
+        "hidden_size": spec.hidden_size,
+        "learning_rate": spec.training.learning_rate,
+        "batch_size": spec.training.batch_size,
+        "weight_decay": spec.training.weight_decay,
+        "model_params": json.dumps(spec.model_params, sort_keys=True),
+        "task_params": json.dumps(spec.task_params, sort_keys=True),
+        # With a grid: the variant's name and its values ({hyperparameter: value}, also flat
+        # above or here), which become the similarity matrices' variant/<hyperparameter>
+        # coordinates. Absent without a grid (a network without a grid has no such labels).
+        **(
+            {"variant": spec.variant_name, "grid": json.dumps(spec.variant), **spec.variant}
+            if spec.variant
+            else {}
+        ),
+        "phases": json.dumps(
+            [
+                {
+                    k: v
+                    for k, v in phase.items()
+                    if k in ("name", "tasks", "trainable", "status", "steps")
+                }
+                for phase in result.phases
+            ]
+        ),
+    }
+
+
+def network_store(result: TrainingResult, recording: dict[str, Any]) -> xr.Dataset:
+    """A network's whole activation store: its recording (:func:`network_dataset`) with the
+    attributes of :func:`network_attrs`, and its training curves:
+
+    - ``loss_curve`` (train_step) float64: the recorded phase's training loss per step
+      (``train_step`` = 1, 2, …; NaN last if it diverged);
+    - ``eval_accuracy`` (eval_step): the target task's accuracy at each evaluation step;
+    - ``penalty_curve`` (train_step), INSD links k ≥ 1 only: the deflation penalty Σ r² per step;
+    - ``pretrain_loss_curve`` (pretrain_step), pretraining regimes only: the pretraining loss.
+
+    ``recording`` is :func:`dynsim.training.record_activity` of ``result``.
+    """
+    dataset = network_dataset(recording, network_attrs(result))
+    dataset["loss_curve"] = (("train_step",), np.asarray(result.loss, dtype=np.float64))
+    dataset["eval_accuracy"] = (("eval_step",), np.asarray(result.eval_accuracy))
+    dataset = dataset.assign_coords(
+        eval_step=np.asarray(result.eval_steps, dtype=np.int64),
+        train_step=np.arange(1, len(result.loss) + 1),
+    )
+    penalty = [x for phase in result.phases for x in phase.get("penalty", [])]
+    if penalty:
+        dataset["penalty_curve"] = (("train_step",), np.asarray(penalty, dtype=np.float64))
+    pretrain_loss = [
+        x for phase in result.phases if phase["name"] == "pretrain" for x in phase["loss"]
+    ]
+    if pretrain_loss:
+        dataset["pretrain_loss_curve"] = (("pretrain_step",), np.asarray(pretrain_loss))
+        dataset = dataset.assign_coords(pretrain_step=np.arange(1, len(pretrain_loss) + 1))
+    return dataset
+
+
+def record_network(
+    checkpoint: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    n_repeats: int = 4,
+    seed: int = 0,
+) -> xr.Dataset:
+    """Record the network of a checkpoint file (``dynsim train``) on its task's test set, with
+    ``n_repeats`` repeats of each condition and trial noise seeded by ``seed``, and write its
+    store (:func:`network_store`) to ``out`` atomically; returns the dataset written.
+
+    Raises FileNotFoundError / :class:`dynsim.training.CheckpointError` naming the checkpoint
+    if it is missing or unreadable. Imports torch (the recording runs the network).
+    """
+    from dynsim.training import load_training, record_activity  # torch: only when recording
+
+    result = load_training(checkpoint)
+    dataset = network_store(result, record_activity(result, n_repeats=n_repeats, seed=seed))
+    atomic_write_zarr(dataset, out)
     return dataset
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,20 +21,14 @@ import torch
 
 from dynsim import tasks
 from dynsim.insd.penalty import readout_null_space
-from dynsim.training import NetworkSpec, TrainingResult, insd_position, regime_gain
+from dynsim.regimes import regime_role
+from dynsim.training import NetworkSpec, TrainingResult, load_training
 
 __all__ = ["Network", "load_networks", "network_coords", "role"]
 
 
-def role(regime: str) -> str:
-    """``standard`` (task loss only: master, insd_0, master_gain<g>), ``alternative`` (INSD
-    link k ≥ 1) or ``other`` (curricula, untrained)."""
-    k = insd_position(regime)
-    if k is not None:
-        return "standard" if k == 0 else "alternative"
-    if regime == "master" or regime_gain(regime) is not None:
-        return "standard"
-    return "other"
+# A regime's role in the battery (standard, alternative, other) is part of the regime grammar.
+role = regime_role
 
 
 @dataclass
@@ -117,13 +110,7 @@ def load_networks(paths: Sequence[str | os.PathLike[str]]) -> list[Network]:
     """
     networks = []
     for path in paths:
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"checkpoint file not found: {path}")
-        try:
-            result = TrainingResult.from_dict(torch.load(path, weights_only=False))
-        except Exception as err:
-            raise RuntimeError(f"cannot read checkpoint file {path}: {err}") from err
+        result = load_training(path)  # CheckpointError (a RuntimeError) names the file
         if result.status == "diverged":
             print(f"battery: skipping {result.spec.key} (diverged)")
             continue

@@ -1,0 +1,126 @@
+"""Train one network on one task, keep snapshots over learning, record test-set activity.
+
+Where things are (read :mod:`~dynsim.training.loop` first; it is the loop, top to bottom):
+
+- :mod:`~dynsim.training.loop`: :func:`train` runs a spec's curriculum (Adam, masked task loss,
+  weight decay, gradient clipping, stop at a target accuracy or a step budget, stop early on a
+  non-finite loss); :class:`PhaseLog` keeps the books of one network through one phase.
+- :mod:`~dynsim.training.batches`: the mixed training batch of a phase, the fixed evaluation
+  batch of a task.
+- :mod:`~dynsim.training.deflation`: the INSD penalty of a deflated link.
+- :mod:`~dynsim.training.stacked`: :func:`train_stacked`, several seeds at once with stacked
+  weights (its own batched forward pass and optimizer step, the loop's :class:`PhaseLog`).
+- :mod:`~dynsim.training.record`: :func:`select_checkpoints` picks snapshots at fractions of
+  the recorded phase; :func:`record_activity` runs each on the task's fixed test set.
+- :mod:`~dynsim.training.checkpoint`: :func:`save_training` / :func:`load_training`, the
+  ``.pt`` checkpoint file; :mod:`~dynsim.training.jobs`: the jobs ``dynsim train`` and
+  ``dynsim train-seeds`` run.
+
+What a network *is* (:class:`NetworkSpec`, the regimes and curricula) lives in the torch-free
+:mod:`dynsim.spec` and :mod:`dynsim.regimes`; those names are re-exported here.
+
+Regimes (the compositional groups of Guilhot et al. 2024; ``task`` is the target task and its
+family's components — basic, anti, delay — are looked up with :func:`dynsim.tasks.family`):
+
+- ``untrained``: never trained; one snapshot, at step 0; status ``untrained``.
+- ``master``: the target task only, every parameter trained.
+- ``master_frozen``: the target task only, only the input weights trained.
+- ``multitask``: all four tasks of the family interleaved (mixed in every batch),
+  every parameter trained, until every task reaches the criterion. For a task of the Yang
+  2019 / Driscoll 2024 family (:data:`dynsim.tasks.YANG_TASKS`): all 15 tasks of that family
+  interleaved, as Yang et al. train; the network of each task name is then the same network
+  (same seed, same batches), recorded on that task's test set — the workflow trains it once
+  and gives the other task names its checkpoint (:func:`same_training`, :func:`retarget`).
+- ``pretrain_<subset>_frozen`` / ``pretrain_<subset>_unfrozen``, with ``<subset>`` one or more
+  of ``basic``, ``anti``, ``delay`` in that order joined by ``_`` (absent = all three, as in
+  ``pretrain_frozen``): pretrain on those sub-tasks interleaved (every parameter trained, until
+  each reaches ``pretrain_target_accuracy`` or ``pretrain_steps`` run out), then train the
+  target task with only the input weights (``model.input_parameters()``) trainable (frozen)
+  or with everything trainable (unfrozen).
+- ``master_gain<g>``: ``master`` with the recurrent weights initialised at gain g (``p`` for the
+  decimal point: ``master_gain0p5`` is gain 0.5); the control networks of the INSD study.
+  Needs an architecture with an ``init_gain`` parameter (``leaky_rnn``).
+- ``insd_<k>``: link k of an Iterative Neural Similarity Deflation chain (Qian & Pehlevan
+  2025; :mod:`dynsim.insd`). Link 0 is ``master``; link k > 0 is trained on
+  L_task + λ Σ_{i<k} r²(R_k⊥ → R_i⊥), the earlier links (passed to :func:`train` as
+  ``previous``) run in eval mode without gradient on the same input batch at every step.
+  λ, the ridge ρ, the time window and centring are the spec's :class:`InsdConfig`. Every link
+  starts from the same initial weights and sees the same batches as ``master`` of the same
+  seed, so with λ = 0 link k *is* ``master``, bit for bit. With λ > 0 a link trains for its
+  whole step budget (reaching the accuracy criterion does not stop it).
+
+Only the last phase (the target task) is *recorded*: its snapshots make the checkpoint schedule
+(step 0 = the end of pretraining), its status is the network's status, and ``loss`` is its loss
+curve; the earlier phases are summarised in ``TrainingResult.phases``.
+"""
+
+# What a network is lives in the torch-free spec layer; these names stay importable from here.
+from dynsim.regimes import (
+    REGIME_PATTERN,
+    Phase,
+    curriculum,
+    insd_position,
+    parse_regime,
+    regime_gain,
+)
+from dynsim.spec import (
+    DEFAULT_CHECKPOINTS,
+    STATUSES,
+    InsdConfig,
+    NetworkSpec,
+    TrainingConfig,
+    same_training,
+)
+from dynsim.training.batches import _eval_batch, _mixed_batch, pad_time
+from dynsim.training.checkpoint import CheckpointError, load_training, save_training
+from dynsim.training.deflation import _Deflation, _deflation
+from dynsim.training.jobs import reuse_training, train_job, train_seeds
+from dynsim.training.loop import (
+    PhaseLog,
+    _run_phase,
+    _state,
+    evaluate,
+    phase_summary,
+    retarget,
+    train,
+)
+from dynsim.training.record import record_activity, select_checkpoints
+from dynsim.training.result import TrainingResult
+from dynsim.training.stacked import train_stacked
+
+__all__ = [
+    "DEFAULT_CHECKPOINTS",
+    "REGIME_PATTERN",
+    "STATUSES",
+    "CheckpointError",
+    "InsdConfig",
+    "NetworkSpec",
+    "Phase",
+    "PhaseLog",
+    "TrainingConfig",
+    "TrainingResult",
+    "curriculum",
+    "evaluate",
+    "insd_position",
+    "load_training",
+    "pad_time",
+    "parse_regime",
+    "phase_summary",
+    "record_activity",
+    "regime_gain",
+    "retarget",
+    "reuse_training",
+    "same_training",
+    "save_training",
+    "select_checkpoints",
+    "train",
+    "train_job",
+    "train_seeds",
+    "train_stacked",
+    "_Deflation",
+    "_deflation",
+    "_eval_batch",
+    "_mixed_batch",
+    "_run_phase",
+    "_state",
+]
