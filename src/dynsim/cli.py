@@ -258,27 +258,23 @@ def _version() -> str:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
-    import torch
-
-    from dynsim.raysession import ray_session, resolve_address, should_use_ray, task_options
-    from dynsim.training import NetworkSpec, load_training, save_training, train_job
+    from dynsim.training import NetworkSpec, train_network
 
     spec = NetworkSpec.from_dict(json.loads(args.spec))
     if args.same_training_as:
         return _reuse_training(spec, args.same_training_as, args.out)
-    previous = [load_training(path) for path in args.previous]
-    address = resolve_address(args.ray_address)
-    use_ray = should_use_ray(args.ray, address, gpu=torch.cuda.is_available)
-    if use_ray:
-        with ray_session(args.threads, address, args.object_store_mb) as ray:
-            remote = ray.remote(train_job).options(**task_options(args.threads))
-            result = ray.get(remote.remote(spec.to_dict(), args.threads, previous))
-    else:
-        result = train_job(spec.to_dict(), args.threads, previous)
-    save_training(result, args.out)
+    result, on_ray = train_network(
+        spec,
+        args.out,
+        threads=args.threads,
+        previous=args.previous,
+        ray_mode=args.ray,
+        ray_address=args.ray_address,
+        object_store_mb=args.object_store_mb,
+    )
     print(
         f"{spec.key}: {result.status} after {result.final_step} steps "
-        f"({result.seconds:.1f} s{', on Ray' if use_ray else ''}); "
+        f"({result.seconds:.1f} s{', on Ray' if on_ray else ''}); "
         f"accuracy {result.eval_accuracy[-1:]}"
     )
     return 0

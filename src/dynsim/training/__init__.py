@@ -74,7 +74,7 @@ from dynsim.spec import (
 from dynsim.training.batches import _eval_batch, _mixed_batch, pad_time
 from dynsim.training.checkpoint import CheckpointError, load_training, save_training
 from dynsim.training.deflation import _Deflation, _deflation
-from dynsim.training.jobs import reuse_training, train_job, train_seeds
+from dynsim.training.jobs import reuse_training, train_job, train_network, train_seeds
 from dynsim.training.loop import (
     PhaseLog,
     _run_phase,
@@ -115,6 +115,7 @@ __all__ = [
     "select_checkpoints",
     "train",
     "train_job",
+    "train_network",
     "train_seeds",
     "train_stacked",
     "_Deflation",

@@ -35,6 +35,39 @@ def train_job(
     return train(spec, device=_device(), previous=list(previous))
 
 
+def train_network(
+    spec: NetworkSpec,
+    out: str | os.PathLike[str],
+    *,
+    threads: int = 1,
+    previous: Sequence[str | os.PathLike[str]] = (),
+    ray_mode: str = "auto",
+    ray_address: str | None = None,
+    object_store_mb: int = 256,
+) -> tuple[TrainingResult, bool]:
+    """The ``dynsim train`` job: train ``spec`` and save its checkpoint file ``out``.
+
+    ``previous``: the checkpoint files of links 0..k−1 for an ``insd_<k>`` link. Training runs
+    as a Ray task when :func:`dynsim.raysession.should_use_ray` says so for ``ray_mode``
+    (``auto``: a cluster is named, here or in ``RAY_ADDRESS``, or this machine has a GPU;
+    ``always``; ``never``), else in this process. Returns the result and whether Ray ran it.
+    Raises the errors of :func:`load_training` for unreadable ``previous`` files.
+    """
+    from dynsim.raysession import ray_session, resolve_address, should_use_ray, task_options
+
+    earlier = [load_training(path) for path in previous]
+    address = resolve_address(ray_address)
+    on_ray = should_use_ray(ray_mode, address, gpu=torch.cuda.is_available)
+    if on_ray:
+        with ray_session(threads, address, object_store_mb) as ray:
+            remote = ray.remote(train_job).options(**task_options(threads))
+            result = ray.get(remote.remote(spec.to_dict(), threads, earlier))
+    else:
+        result = train_job(spec, threads, earlier)
+    save_training(result, out)
+    return result, on_ray
+
+
 def reuse_training(
     spec: NetworkSpec, source: str | os.PathLike[str], out: str | os.PathLike[str]
 ) -> tuple[TrainingResult, TrainingResult]:
