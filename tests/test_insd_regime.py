@@ -176,7 +176,7 @@ def test_regime_names_and_spec_round_trip():
 @pytest.fixture
 def config():
     base = yaml.safe_load((ROOT / "config.yaml").read_text())
-    base.update(yaml.safe_load((ROOT / "insd.yaml").read_text()))
+    base.update(yaml.safe_load((ROOT / "config" / "insd.yaml").read_text()))
     return base
 
 
@@ -316,7 +316,7 @@ def test_workflow_makes_link_k_depend_on_links_before_it(tmp_path):
             "--directory",
             str(tmp_path),
             "--configfile",
-            str(ROOT / "insd.yaml"),
+            str(ROOT / "config" / "insd.yaml"),
             "-n",
             "-p",
             "--cores",

@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser(
         "battery",
         help="INSD analysis battery: one analysis over trained networks → data + figure",
-        description="Run one analysis of the INSD battery (dynsim.battery) over networks "
+        description="Run one analysis of the INSD battery (dynsim.insd) over networks "
         "given as checkpoint files, write its data (.zarr) and its figure (.png). "
         "'similarity' takes matrices written by `compare` instead; 'summary' takes the "
         "other analyses' data and writes Markdown.",

@@ -38,7 +38,7 @@ if STACKED:
         log:
             f"logs/{config['experiment']}/train/{GROUP_PATH}/stacked.log",
         wildcard_constraints:
-            # Only the architectures and regimes of the stacked groups (dynsim.stacked decides).
+            # Only the architectures and regimes of the stacked groups (dynsim.spec.can_stack decides).
             arch="|".join(sorted({s.arch for group in STACKED.values() for s in group})),
             regime="|".join(sorted({s.regime for group in STACKED.values() for s in group})),
         threads: 1
