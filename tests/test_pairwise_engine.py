@@ -130,7 +130,7 @@ def test_resume_with_other_metric_parameters_or_batching(rng, tmp_path):
     partial = tmp_path / "partial"
     data = {f"net{k}": rng.normal(size=(4, 10, 5)) for k in range(4)}
     compute("cka", data, batch_size=2, partial_dir=partial, progress=False)
-    params = {"score": "one_minus"}
+    params = {"score_method": "one_minus"}
     resumed = compute(
         "cka", data, metric_params=params, batch_size=2, partial_dir=partial, progress=False
     )
