@@ -21,9 +21,10 @@ defaults (``decoded_conditions``, ``decode_targets``, ``fixed_point_inputs``,
 ``ood_variants``). Activity is always the network's final snapshot run in eval mode (no
 noise) on the task's fixed test set (``n_repeats``, ``seed``), as in the recorded stores.
 
-The penalty is imported eagerly; the battery's names load on first use (PEP 562), because
-the battery builds on ``dynsim.training``, which itself imports the penalty from here, and
-because training should not pay for xarray, matplotlib and the metrics.
+The penalty is imported eagerly; the battery's names load on first use (PEP 562): the training
+loop imports :mod:`dynsim.insd.penalty`, which runs this file first, and the battery builds on
+``dynsim.training`` — loading it here would start the training loop's import from inside its
+own, and make training pay for xarray, matplotlib and the metrics.
 """
 
 from __future__ import annotations
@@ -39,9 +40,8 @@ from dynsim.insd.penalty import (
     readout_null_space,
 )
 
-# The battery's names → the submodule that defines each, imported on first access. (No
-# static import of them here, not even for type checkers: that would close the import cycle
-# dynsim.training → dynsim.insd → dynsim.insd.networks → dynsim.training.)
+# The battery's names → the submodule that defines each, imported on first access (see the
+# module docstring for why not here).
 _LAZY: dict[str, str] = {
     **dict.fromkeys(("ANALYSES", "run_analysis", "write_summary"), "battery"),
     **dict.fromkeys(("decode_over_time", "decoding_analysis", "task_variables"), "decoding"),

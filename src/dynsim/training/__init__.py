@@ -19,35 +19,8 @@ Where things are (read :mod:`~dynsim.training.loop` first; it is the loop, top t
 What a network *is* (:class:`NetworkSpec`, the regimes and curricula) lives in the torch-free
 :mod:`dynsim.spec` and :mod:`dynsim.regimes`; those names are re-exported here.
 
-Regimes (the compositional groups of Guilhot et al. 2024; ``task`` is the target task and its
-family's components — basic, anti, delay — are looked up with :func:`dynsim.tasks.family`):
-
-- ``untrained``: never trained; one snapshot, at step 0; status ``untrained``.
-- ``master``: the target task only, every parameter trained.
-- ``master_frozen``: the target task only, only the input weights trained.
-- ``multitask``: all four tasks of the family interleaved (mixed in every batch),
-  every parameter trained, until every task reaches the criterion. For a task of the Yang
-  2019 / Driscoll 2024 family (:data:`dynsim.tasks.YANG_TASKS`): all 15 tasks of that family
-  interleaved, as Yang et al. train; the network of each task name is then the same network
-  (same seed, same batches), recorded on that task's test set — the workflow trains it once
-  and gives the other task names its checkpoint (:func:`same_training`, :func:`retarget`).
-- ``pretrain_<subset>_frozen`` / ``pretrain_<subset>_unfrozen``, with ``<subset>`` one or more
-  of ``basic``, ``anti``, ``delay`` in that order joined by ``_`` (absent = all three, as in
-  ``pretrain_frozen``): pretrain on those sub-tasks interleaved (every parameter trained, until
-  each reaches ``pretrain_target_accuracy`` or ``pretrain_steps`` run out), then train the
-  target task with only the input weights (``model.input_parameters()``) trainable (frozen)
-  or with everything trainable (unfrozen).
-- ``master_gain<g>``: ``master`` with the recurrent weights initialised at gain g (``p`` for the
-  decimal point: ``master_gain0p5`` is gain 0.5); the control networks of the INSD study.
-  Needs an architecture with an ``init_gain`` parameter (``leaky_rnn``).
-- ``insd_<k>``: link k of an Iterative Neural Similarity Deflation chain (Qian & Pehlevan
-  2025; :mod:`dynsim.insd`). Link 0 is ``master``; link k > 0 is trained on
-  L_task + λ Σ_{i<k} r²(R_k⊥ → R_i⊥), the earlier links (passed to :func:`train` as
-  ``previous``) run in eval mode without gradient on the same input batch at every step.
-  λ, the ridge ρ, the time window and centring are the spec's :class:`InsdConfig`. Every link
-  starts from the same initial weights and sees the same batches as ``master`` of the same
-  seed, so with λ = 0 link k *is* ``master``, bit for bit. With λ > 0 a link trains for its
-  whole step budget (reaching the accuracy criterion does not stop it).
+How each regime trains (``master``, ``pretrain_<subset>_(frozen|unfrozen)``, ``multitask``,
+``master_gain<g>``, ``insd_<k>``, …) is described in :mod:`dynsim.regimes`.
 
 Only the last phase (the target task) is *recorded*: its snapshots make the checkpoint schedule
 (step 0 = the end of pretraining), its status is the network's status, and ``loss`` is its loss
