@@ -19,6 +19,8 @@ import numpy as np
 from dynsim.metrics.base import Metric, PreparationError
 
 OK = ""  # the reason recorded for a pair that was computed
+# Joins the reasons of a pair whose two networks both failed (messages themselves use "; ").
+REASON_SEPARATOR = " | "
 
 
 def describe(err: BaseException) -> str:
@@ -97,9 +99,9 @@ def compare_pairs(
     """Distances and reasons for one batch of pairs (NaN + reason where impossible).
 
     reasons_a, reasons_b : per network, "" or why it cannot be compared — already naming the
-        network (:func:`network_reason`); a pair with a failed network gets that reason (both,
-        joined by "; ", when both failed), so the entry says which network failed whichever
-        side it is on.
+        network (:func:`network_reason`); a pair with a failed network gets that reason
+        (both, joined by :data:`REASON_SEPARATOR`, when both failed), so the entry says which
+        network failed whichever side it is on.
     names_a, names_b : the networks' names, for the reason of a pair whose comparison raised
         or returned a non-finite value (default: their indices).
     Any exception of the metric is contained to its pair (see the module docstring).
@@ -112,7 +114,9 @@ def compare_pairs(
     for k, (i, j) in enumerate(pairs):
         failed = [r for r in (reasons_a[i], reasons_b[j]) if r]
         if failed:
-            reasons[k] = "; ".join(dict.fromkeys(failed))  # once if a network meets itself
+            reasons[k] = REASON_SEPARATOR.join(
+                dict.fromkeys(failed)
+            )  # once if a network meets itself
         else:
             runnable.append(k)
     if not runnable:

@@ -177,6 +177,12 @@ def _run(
     """One run of the engine (both public entry points): read and prepare every network,
     plan pairs (``order``: "tiled" or "row-major"), reuse batches finished under the same
     :class:`Plan`, compare the rest here or on Ray, assemble the matrix."""
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     other_selection = other_selection or selection
     nets_a = networks(sources)
     nets_b = None if other is None else networks(other)

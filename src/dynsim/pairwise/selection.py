@@ -9,6 +9,17 @@ import numpy as np
 import xarray as xr
 
 
+class SelectionError(ValueError):
+    """A selection that does not fit an input (or no input at all). ``field`` names the part
+    of the selection at fault — ``"checkpoint"``, ``"epoch"``, ``"trials"`` or
+    ``"average_over"`` — so that a caller can name its own option for it (the CLI's
+    ``--checkpoint`` …); the message names the input."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class Selection:
     """Which part of a network's recording is compared.
@@ -33,20 +44,23 @@ class Selection:
         c = self.checkpoint
         if isinstance(c, str):
             if c != "final":
-                raise ValueError(
+                raise SelectionError(
+                    "checkpoint",
                     f"checkpoint must be 'final', an integer index or a progress fraction "
-                    f"in [0, 1]; got {c!r}"
+                    f"in [0, 1]; got {c!r}",
                 )
         elif isinstance(c, (bool, np.bool_)) or not isinstance(c, (int, float, np.number)):
-            raise ValueError(
+            raise SelectionError(
+                "checkpoint",
                 f"checkpoint must be 'final', an integer index or a progress fraction "
-                f"in [0, 1]; got {c!r} ({type(c).__name__})"
+                f"in [0, 1]; got {c!r} ({type(c).__name__})",
             )
         elif isinstance(c, (float, np.floating)) and not 0.0 <= float(c) <= 1.0:
             # (NaN fails the comparison too)
-            raise ValueError(
+            raise SelectionError(
+                "checkpoint",
                 f"checkpoint {c!r} is not a progress fraction in [0, 1] (an index is an "
-                f"integer: 'final', 0, 1, …, -1)"
+                f"integer: 'final', 0, 1, …, -1)",
             )
 
     @classmethod
@@ -104,26 +118,30 @@ class Selection:
         if self.epoch is not None:
             wanted = [self.epoch] if isinstance(self.epoch, str) else list(self.epoch)
             if "epoch" not in hidden.coords or "time" not in hidden.dims:
-                raise ValueError(
-                    f"{where}no 'epoch' coordinate along 'time' to select epoch(s) {wanted} on"
+                raise SelectionError(
+                    "epoch",
+                    f"{where}no 'epoch' coordinate along 'time' to select epoch(s) {wanted} on",
                 )
             keep = np.isin(hidden["epoch"].values, wanted)
             if not keep.any():
-                raise ValueError(
+                raise SelectionError(
+                    "epoch",
                     f"{where}no time step is in epoch(s) {wanted} (epochs: "
-                    f"{sorted(set(map(str, hidden['epoch'].values)))})"
+                    f"{sorted(set(map(str, hidden['epoch'].values)))})",
                 )
             hidden = hidden.isel(time=keep)
         for label, allowed in self.trials:
             if label not in hidden.coords or "trial" not in hidden[label].dims:
-                raise ValueError(f"{where}no trial label {label!r} to select on")
+                raise SelectionError("trials", f"{where}no trial label {label!r} to select on")
             hidden = hidden.isel(trial=np.isin(hidden[label].values, list(allowed)))
             if hidden.sizes["trial"] == 0:
-                raise ValueError(f"{where}no trial has {label} in {list(allowed)}")
+                raise SelectionError("trials", f"{where}no trial has {label} in {list(allowed)}")
         if self.average_over:
             missing = [label for label in self.average_over if label not in hidden.coords]
             if missing:
-                raise ValueError(f"{where}no trial label(s) {missing} to average over")
+                raise SelectionError(
+                    "average_over", f"{where}no trial label(s) {missing} to average over"
+                )
             keys = [hidden[label].values for label in self.average_over]
             _, group = np.unique(
                 np.stack([np.asarray(k, dtype=str) for k in keys]), axis=1, return_inverse=True
@@ -146,29 +164,33 @@ class Selection:
             if label is not None and label.ndim == 0 and isinstance(c, (int, np.integer)):
                 if label.item() == c:
                     return hidden.drop_vars("checkpoint")
-                raise ValueError(
-                    f"{where}holds only checkpoint {label.item()!r}, not checkpoint {c!r}"
+                raise SelectionError(
+                    "checkpoint",
+                    f"{where}holds only checkpoint {label.item()!r}, not checkpoint {c!r}",
                 )
             held = "one checkpoint" if label is not None else "no 'checkpoint' dimension"
-            raise ValueError(
+            raise SelectionError(
+                "checkpoint",
                 f"{where}has {held}, so checkpoint {c!r} cannot be selected (only 'final', "
-                f"the activity as it is)"
+                f"the activity as it is)",
             )
         n = hidden.sizes["checkpoint"]
         if c == "final":
             return hidden.isel(checkpoint=-1)
         if isinstance(c, (float, np.floating)):
             if "progress" not in hidden.coords or hidden["progress"].dims != ("checkpoint",):
-                raise ValueError(
+                raise SelectionError(
+                    "checkpoint",
                     f"{where}no 'progress' coordinate along 'checkpoint' to pick the "
-                    f"checkpoint at progress {c!r} (give an integer index instead)"
+                    f"checkpoint at progress {c!r} (give an integer index instead)",
                 )
             nearest = int(np.argmin(np.abs(hidden["progress"].values - c)))
             return hidden.isel(checkpoint=nearest)
         if not -n <= int(c) < n:
-            raise ValueError(
+            raise SelectionError(
+                "checkpoint",
                 f"{where}checkpoint {c!r} is out of range: there are {n} checkpoints "
-                f"(indices 0..{n - 1}, or -{n}..-1 from the end)"
+                f"(indices 0..{n - 1}, or -{n}..-1 from the end)",
             )
         return hidden.isel(checkpoint=int(c))
 

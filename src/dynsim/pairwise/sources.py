@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from dynsim.pairwise.core import OK
-from dynsim.pairwise.selection import Selection
+from dynsim.pairwise.selection import Selection, SelectionError
 from dynsim.store import StoreError, network_key, network_labels, open_network
 
 # Files of a Zarr store that describe it (hashed by content); every other file is a chunk
@@ -130,10 +130,13 @@ def _select_in_memory(network: Network, selection: Selection) -> Any:
     if isinstance(source, xr.DataArray):
         return selection.select(source, source=where)
     if not selection.is_default():
-        raise ValueError(
+        default = Selection()
+        field = next(f for f in selection.to_dict() if getattr(selection, f) != getattr(default, f))
+        raise SelectionError(
+            field,
             f"{where}: a plain array has no checkpoint, epoch or trial labels, so the "
             f"selection {selection.to_dict()} cannot apply to it (give a DataArray with "
-            f"those dims and coordinates, or the default selection)"
+            f"those dims and coordinates, or the default selection)",
         )
     return source
 
