@@ -37,7 +37,7 @@ exit status:
   0  every entry of the matrix was computed
   1  only part could be computed: the networks and pairs without a value and why are listed
      on stderr; the matrix (NaN there, with the reason in 'status') is still written to -o
-     or printed
+     or printed (0 instead with --allow-partial, e.g. when diverged networks are expected)
   2  an invalid option or input (named in the message); nothing was computed or written
   3  nothing could be computed (no pair has a value); reasons listed, matrix still written
 """
@@ -168,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         metavar="P1,P2,...",
         help="training-progress fractions: one matrix per fraction, stacked on 'progress' "
-        "(networks matched by progress; dynsim stores only)",
+        "(networks matched by progress: inputs need a 'checkpoint' dim with a 'progress' "
+        "coordinate, as dynsim stores have; --checkpoint is not used)",
     )
     p.add_argument("--var", default="hidden", help="variable holding activity (Zarr/NetCDF)")
     p.add_argument("--dims", default="trial,time,unit", help="axis order of .npy inputs")
@@ -183,6 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--ray-address", default=None)
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="exit 0 when only part of the matrix could be computed (e.g. some networks "
+        "diverged); the entries without a value are still listed on stderr",
+    )
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("figure", help="clustered heatmap of a distance matrix → PNG")
@@ -435,9 +442,11 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     over_learning = None
     if args.over_learning:
         if args.checkpoint != "final":
-            raise ValueError(
-                "--checkpoint cannot be combined with --over-learning (each progress point "
-                "selects its own checkpoint)"
+            # Not an error: the workflow passes compare.checkpoint to every compare job.
+            print(
+                f"dynsim compare: note: --checkpoint {args.checkpoint} is not used with "
+                "--over-learning (each progress point selects its own checkpoint)",
+                file=sys.stderr,
             )
         try:
             over_learning = [float(p) for p in args.over_learning.split(",")]
@@ -497,7 +506,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     # Nothing computed: no entry has a value but a network's trivial zero against itself.
     off_diagonal = result["model_a"] != result["model_b"]
     computed = bool((result["distance"].notnull() & off_diagonal).any())
-    return EXIT_NOTHING if not computed else EXIT_PARTIAL
+    if not computed:
+        return EXIT_NOTHING
+    return EXIT_COMPLETE if args.allow_partial else EXIT_PARTIAL
 
 
 def _print_matrix(result: Any) -> None:
