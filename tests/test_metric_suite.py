@@ -161,7 +161,10 @@ def test_constant_network_fails_only_its_pairs(name: str, value: float) -> None:
     mat = dm.pairwise(data, name)
     status = mat["status"].values
     assert status[0, 1] == "" and np.isfinite(mat.values[0, 1])
-    assert status[0, 2].startswith("model_b: prepare failed")
+    # the reason names the failed network, on either side (issue 13 item 6)
+    assert (
+        status[0, 2].startswith("network 'model2': prepare failed") and status[2, 0] == status[0, 2]
+    )
     assert np.isnan(mat.values[0, 2])
 
 

@@ -27,7 +27,25 @@ examples:
   dynsim compare results/sweep/activations/*/*/*/*/seed*.zarr --metric cka   # with a grid
   dynsim compare a.npy b.npy --dims time,unit --metric procrustes --param score_method=euclidean
   dynsim compare run1.nc run2.nc --metric procrustes --epoch stimulus -o out.nc
+
+selection (--checkpoint, --epoch, --trials, --average-over) applies to every input that has
+  what it selects on: a 'checkpoint' dimension (or a scalar 'checkpoint' label), an 'epoch'
+  coordinate along 'time', trial labels along 'trial'; an input without it refuses the option
+  (exit 2) rather than silently comparing something else.
+
+exit status:
+  0  every entry of the matrix was computed
+  1  only part could be computed: the networks and pairs without a value and why are listed
+     on stderr; the matrix (NaN there, with the reason in 'status') is still written to -o
+     or printed (0 instead with --allow-partial, e.g. when diverged networks are expected)
+  2  an invalid option or input (named in the message); nothing was computed or written
+  3  nothing could be computed (no pair has a value); reasons listed, matrix still written
 """
+
+#: ``dynsim compare`` exit status (see COMPARE_EPILOG).
+EXIT_COMPLETE, EXIT_PARTIAL, EXIT_INVALID, EXIT_NOTHING = 0, 1, 2, 3
+#: At most this many distinct reasons are listed on stderr (the matrix's 'status' has all).
+MAX_REASONS_LISTED = 20
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -150,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         metavar="P1,P2,...",
         help="training-progress fractions: one matrix per fraction, stacked on 'progress' "
-        "(networks matched by progress; dynsim stores only)",
+        "(networks matched by progress: inputs need a 'checkpoint' dim with a 'progress' "
+        "coordinate, as dynsim stores have; --checkpoint is not used)",
     )
     p.add_argument("--var", default="hidden", help="variable holding activity (Zarr/NetCDF)")
     p.add_argument("--dims", default="trial,time,unit", help="axis order of .npy inputs")
@@ -165,6 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--ray-address", default=None)
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="exit 0 when only part of the matrix could be computed (e.g. some networks "
+        "diverged); the entries without a value are still listed on stderr",
+    )
     p.set_defaults(func=_cmd_compare)
 
     p = sub.add_parser("figure", help="clustered heatmap of a distance matrix → PNG")
@@ -329,7 +354,16 @@ def _cmd_record(args: argparse.Namespace) -> int:
 
 
 def _parse_params(pairs: list[str], as_json: str | None) -> dict[str, Any]:
-    params: dict[str, Any] = json.loads(as_json) if as_json else {}
+    """Metric parameters from ``--params-json`` and ``--param KEY=VALUE`` (values as JSON
+    when they parse). Raises ValueError naming the option."""
+    params: dict[str, Any] = {}
+    if as_json:
+        try:
+            params = json.loads(as_json)
+        except json.JSONDecodeError as err:
+            raise ValueError(f"--params-json is not valid JSON: {err}") from None
+        if not isinstance(params, dict):
+            raise ValueError(f"--params-json must be a JSON object, got {as_json!r}")
     for item in pairs:
         if "=" not in item:
             raise ValueError(f"--param expects KEY=VALUE, got {item!r}")
@@ -349,55 +383,160 @@ def _parse_value(text: str) -> Any:
 
 
 def _checkpoint_arg(text: str) -> int | float | str:
+    """``--checkpoint``: "final", an integer index or a progress fraction (validated by
+    :class:`~dynsim.pairwise.Selection`). Raises ValueError naming the option."""
     if text == "final":
         return text
-    return float(text) if "." in text else int(text)
+    try:
+        return (
+            float(text)
+            if any(c in text for c in ".eE") or text.lower() in ("nan", "inf")
+            else int(text)
+        )
+    except ValueError:
+        raise ValueError(
+            f"--checkpoint {text!r}: not 'final', an integer index or a progress fraction in [0, 1]"
+        ) from None
+
+
+def _option_of(err: BaseException) -> str | None:
+    """The ``dynsim compare`` option behind a selection error (``--checkpoint`` …), found on
+    the error or its causes (the engine wraps a store's in a StoreError naming the store)."""
+    from dynsim.pairwise import SelectionError
+
+    while err is not None:
+        if isinstance(err, SelectionError):
+            return "--" + err.field.replace("_", "-")
+        err = err.__cause__
+    return None
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
+    """``dynsim compare``; exit status as COMPARE_EPILOG documents. Every option is checked
+    before any input is read; errors name the option (or the file)."""
     from dynsim.pairwise import Selection, compare_files
+    from dynsim.pairwise.engine import make_metric
+    from dynsim.pairwise.files import parse_dims
 
     trials = {}
     for item in args.trials:
-        label, _, values = item.partition("=")
+        label, eq, values = item.partition("=")
+        if not eq or not label or not values:
+            raise ValueError(f"--trials expects LABEL=V1,V2,..., got {item!r}")
         trials[label] = [_parse_value(v) for v in values.split(",") if v]
-    selection = Selection.from_config(
-        {
-            "checkpoint": _checkpoint_arg(args.checkpoint),
-            "epoch": args.epoch
-            if args.epoch and len(args.epoch) > 1
-            else (args.epoch or [None])[0],
-            "trials": trials,
-            "average_over": args.average_over,
-        }
-    )
-    result = compare_files(
-        args.paths,
-        args.metric,
-        var=args.var,
-        dims=args.dims,
-        selection=selection,
-        metric_params=_parse_params(args.param, args.params_json),
-        over_learning=[float(p) for p in args.over_learning.split(",")]
-        if args.over_learning
-        else None,
-        out=args.out,
-        partial_dir=args.partial_dir,
-        backend=args.backend,
-        batch_size=args.batch_size,
-        num_cpus=args.threads,
-        ray_address=args.ray_address,
-        progress=not args.no_progress,
-    )
+    try:
+        selection = Selection.from_config(
+            {
+                "checkpoint": _checkpoint_arg(args.checkpoint),
+                "epoch": args.epoch
+                if args.epoch and len(args.epoch) > 1
+                else (args.epoch or [None])[0],
+                "trials": trials,
+                "average_over": args.average_over,
+            }
+        )
+    except ValueError as err:
+        option = _option_of(err) or "--checkpoint"
+        message = str(err)
+        raise ValueError(message if message.startswith(option) else f"{option}: {message}") from err
+    over_learning = None
+    if args.over_learning:
+        if args.checkpoint != "final":
+            # Not an error: the workflow passes compare.checkpoint to every compare job.
+            print(
+                f"dynsim compare: note: --checkpoint {args.checkpoint} is not used with "
+                "--over-learning (each progress point selects its own checkpoint)",
+                file=sys.stderr,
+            )
+        try:
+            over_learning = [float(p) for p in args.over_learning.split(",")]
+            for point in over_learning:
+                Selection(checkpoint=point)  # a fraction in [0, 1]
+        except ValueError as err:
+            raise ValueError(f"--over-learning {args.over_learning!r}: {err}") from None
+    if args.batch_size < 1:
+        raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.threads is not None and args.threads < 1:
+        raise ValueError(f"--threads must be at least 1, got {args.threads}")
+    parse_dims(args.dims)  # names --dims if it names an axis the engine does not know
+    params = _parse_params(args.param, args.params_json)
+    try:
+        make_metric(args.metric, params)  # unknown metric, parameter or value: before any work
+    except ValueError as err:
+        from dynsim import metrics
+
+        option = "--param" if args.metric in metrics.available() else "--metric"
+        raise ValueError(f"{option}: {err}") from err
+
+    try:
+        result = compare_files(
+            args.paths,
+            args.metric,
+            var=args.var,
+            dims=args.dims,
+            selection=selection,
+            metric_params=params,
+            over_learning=over_learning,
+            out=args.out,
+            partial_dir=args.partial_dir,
+            backend=args.backend,
+            batch_size=args.batch_size,
+            num_cpus=args.threads,
+            ray_address=args.ray_address,
+            progress=not args.no_progress,
+        )
+    except (ValueError, RuntimeError) as err:
+        option = _option_of(err)
+        if option is None:
+            raise
+        raise ValueError(f"{option}: {err}") from err
+
     if args.out is None:
-        print(result["distance"].to_pandas().to_string())
-        return 0
-    n_bad = int((result["status"].values != "").sum())
-    print(
-        f"{args.metric}: {result.sizes['model_a']}×{result.sizes['model_b']} → {args.out}"
-        + (f" ({n_bad} entries without a value; see 'status')" if n_bad else "")
-    )
-    return 0
+        _print_matrix(result)
+    status = result["status"].values
+    n_missing, n_entries = int((status != "").sum()), status.size
+    if args.out is not None:
+        print(
+            f"{args.metric}: {result.sizes['model_a']}×{result.sizes['model_b']} → {args.out}"
+            + (f" ({n_missing} entries without a value; see 'status')" if n_missing else "")
+        )
+    if not n_missing:
+        return EXIT_COMPLETE
+    _report_missing(args.metric, status, n_entries)
+    # Nothing computed: no entry has a value but a network's trivial zero against itself.
+    off_diagonal = result["model_a"] != result["model_b"]
+    computed = bool((result["distance"].notnull() & off_diagonal).any())
+    if not computed:
+        return EXIT_NOTHING
+    return EXIT_COMPLETE if args.allow_partial else EXIT_PARTIAL
+
+
+def _print_matrix(result: Any) -> None:
+    """The matrix on stdout: one table, or one per progress point for ``--over-learning``."""
+    if "progress" in result.dims:
+        for point in result["progress"].values:
+            print(f"progress {float(point):g}:")
+            print(result["distance"].sel(progress=point).to_pandas().to_string())
+        return
+    print(result["distance"].to_pandas().to_string())
+
+
+def _report_missing(metric: str, status: Any, n_entries: int) -> None:
+    """On stderr: how many entries have no value and each distinct reason (a reason names
+    its network or pair) with its number of entries, at most MAX_REASONS_LISTED of them."""
+    from dynsim.pairwise.core import REASON_SEPARATOR
+
+    counts: dict[str, int] = {}
+    for entry in status.ravel():
+        for reason in str(entry).split(REASON_SEPARATOR) if entry else ():
+            counts[reason] = counts.get(reason, 0) + 1
+    n_missing = int((status != "").sum())
+    lines = [f"dynsim compare: {metric}: {n_missing} of {n_entries} entries have no value:"]
+    for reason, count in list(counts.items())[:MAX_REASONS_LISTED]:
+        lines.append(f"  {reason}  [{count} {'entry' if count == 1 else 'entries'}]")
+    if len(counts) > MAX_REASONS_LISTED:
+        lines.append(f"  … and {len(counts) - MAX_REASONS_LISTED} more reasons (see 'status')")
+    print("\n".join(lines), file=sys.stderr)
 
 
 def _cmd_figure(args: argparse.Namespace) -> int:

@@ -25,13 +25,14 @@ from __future__ import annotations
 from dynsim.pairwise.engine import compute, compute_over_learning
 from dynsim.pairwise.files import compare_files
 from dynsim.pairwise.resume import Plan
-from dynsim.pairwise.selection import Selection
+from dynsim.pairwise.selection import Selection, SelectionError
 from dynsim.store import NETWORK_LABELS
 
 __all__ = [
     "NETWORK_LABELS",
     "Plan",
     "Selection",
+    "SelectionError",
     "compare_files",
     "compute",
     "compute_over_learning",

@@ -2,7 +2,11 @@
 
 Nothing here reads files or starts processes; the functions take a :class:`Metric` and
 prepared objects and return arrays. A network that cannot be prepared, or a pair that cannot
-be compared, yields NaN and a reason string; everything else is still computed.
+be compared, yields NaN and a reason string naming the network or the pair; everything else
+is still computed. *Any* exception of a metric is contained this way (a metric meeting data
+it cannot handle may raise OverflowError, TypeError, … as well as ValueError): one bad
+network or pair never costs the whole matrix. Only BaseExceptions that are not Exceptions
+(KeyboardInterrupt, SystemExit: the job is being stopped) propagate.
 """
 
 from __future__ import annotations
@@ -12,20 +16,35 @@ from typing import Any
 
 import numpy as np
 
-from dynsim.metrics.base import Metric
+from dynsim.metrics.base import Metric, PreparationError
 
 OK = ""  # the reason recorded for a pair that was computed
+# Joins the reasons of a pair whose two networks both failed (messages themselves use "; ").
+REASON_SEPARATOR = " | "
 
-# What a metric raises for bad data (as opposed to a bug): contained to the network or pair.
-_DATA_ERRORS = (ValueError, np.linalg.LinAlgError, FloatingPointError)
+
+def describe(err: BaseException) -> str:
+    """An exception as a reason: its message, prefixed by its type unless it is the metrics'
+    own :class:`PreparationError` (whose message already says what is wrong with the data),
+    so that an unexpected OverflowError or TypeError is recognisable as such."""
+    text = str(err) or repr(err)
+    return text if isinstance(err, PreparationError) else f"{type(err).__name__}: {text}"
 
 
 def prepare_one(metric: Metric, X: Any) -> tuple[Any, str]:
-    """``(metric.prepare(X), "")``, or ``(None, "prepare failed: …")`` for bad data."""
+    """``(metric.prepare(X), "")``, or ``(None, "prepare failed: …")`` for any exception of
+    the metric's ``prepare`` (see the module docstring). The reason does not name the network
+    (the caller knows it: :func:`network_reason`)."""
     try:
         return metric.prepare(X), OK
-    except _DATA_ERRORS as err:
-        return None, f"prepare failed: {err}"
+    except Exception as err:  # contained to this network's row; see the module docstring
+        return None, f"prepare failed: {describe(err)}"
+
+
+def network_reason(name: str, reason: str) -> str:
+    """A network's failure reason as recorded in every entry of its row and column (and its
+    diagonal): it names the network, so it reads right whichever side the network is on."""
+    return f"network {name!r}: {reason}" if reason else OK
 
 
 def prepare_all(metric: Metric, data: Sequence[Any]) -> tuple[list[Any], list[str]]:
@@ -74,34 +93,57 @@ def compare_pairs(
     reasons_a: Sequence[str],
     reasons_b: Sequence[str],
     pairs: np.ndarray,
+    names_a: Sequence[str] | None = None,
+    names_b: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, list[str]]:
-    """Distances and reasons for one batch of pairs (NaN + reason where impossible)."""
+    """Distances and reasons for one batch of pairs (NaN + reason where impossible).
+
+    reasons_a, reasons_b : per network, "" or why it cannot be compared — already naming the
+        network (:func:`network_reason`); a pair with a failed network gets that reason
+        (both, joined by :data:`REASON_SEPARATOR`, when both failed), so the entry says which
+        network failed whichever side it is on.
+    names_a, names_b : the networks' names, for the reason of a pair whose comparison raised
+        or returned a non-finite value (default: their indices).
+    Any exception of the metric is contained to its pair (see the module docstring).
+    """
+    names_a = list(names_a) if names_a is not None else [f"#{i}" for i in range(len(reasons_a))]
+    names_b = list(names_b) if names_b is not None else [f"#{j}" for j in range(len(reasons_b))]
     values = np.full(len(pairs), np.nan)
     reasons = [OK] * len(pairs)
     runnable = []
     for k, (i, j) in enumerate(pairs):
-        if reasons_a[i]:
-            reasons[k] = f"model_a: {reasons_a[i]}"
-        elif reasons_b[j]:
-            reasons[k] = f"model_b: {reasons_b[j]}"
+        failed = [r for r in (reasons_a[i], reasons_b[j]) if r]
+        if failed:
+            reasons[k] = REASON_SEPARATOR.join(
+                dict.fromkeys(failed)
+            )  # once if a network meets itself
         else:
             runnable.append(k)
     if not runnable:
         return values, reasons
     idx = np.asarray(runnable)
+
+    def pair(k: int) -> str:
+        i, j = pairs[k]
+        return f"{names_a[i]!r} vs {names_b[j]!r}"
+
     try:
-        values[idx] = metric.compare_batch(prepared_a, prepared_b, pairs[idx])
-    except (*_DATA_ERRORS, RuntimeError):
+        batch = np.asarray(metric.compare_batch(prepared_a, prepared_b, pairs[idx]), dtype=float)
+        if batch.shape != (len(idx),):
+            raise ValueError(f"compare_batch returned shape {batch.shape}, not ({len(idx)},)")
+        values[idx] = batch
+    except Exception:
         # Fall back to one pair at a time so that only the failing pairs carry the error.
         for k in runnable:
             i, j = pairs[k]
             try:
-                values[k] = metric.compare(prepared_a[i], prepared_b[j])
-            except (*_DATA_ERRORS, RuntimeError) as err:
-                reasons[k] = f"compare failed: {err}"
+                values[k] = float(metric.compare(prepared_a[i], prepared_b[j]))
+            except Exception as err:  # contained to this pair; see the module docstring
+                reasons[k] = f"compare of {pair(k)} failed: {describe(err)}"
     for k in runnable:
         if not reasons[k] and not np.isfinite(values[k]):
-            reasons[k] = "compare returned a non-finite value"
+            reasons[k] = f"compare of {pair(k)} returned a non-finite value ({values[k]})"
+            values[k] = np.nan
     return values, reasons
 
 
@@ -112,10 +154,13 @@ def assemble(
     reasons: Sequence[str],
     n_a: int,
     n_b: int | None,
+    network_reasons: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The full (n_a, n_b) matrix and its status strings from computed pairs: a symmetric
-    metric's pairs are mirrored, the diagonal of one set is 0 with status "", and pairs not
-    in ``pairs`` are NaN with status "not computed"."""
+    metric's pairs are mirrored; on one set (``n_b`` None) the diagonal is 0 with status ""
+    — except for a network whose ``network_reasons`` entry is not "" (it could not be read or
+    prepared): its diagonal is NaN with that reason, like the rest of its row and column.
+    Pairs not in ``pairs`` are NaN with status "not computed"."""
     one_set = n_b is None
     n_b_ = n_a if one_set else n_b
     matrix = np.full((n_a, n_b_), np.nan)
@@ -127,7 +172,8 @@ def assemble(
         if metric.symmetric:
             matrix[j, i] = values
             status[j, i] = np.asarray(reasons, dtype=object)
-        diag = np.arange(n_a)
-        matrix[diag, diag] = 0.0
-        status[diag, diag] = OK
+        for k in range(n_a):
+            failed = network_reasons[k] if network_reasons is not None else OK
+            matrix[k, k] = np.nan if failed else 0.0
+            status[k, k] = failed
     return matrix, status

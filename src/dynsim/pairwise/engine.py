@@ -27,6 +27,7 @@ from dynsim.pairwise.core import (
     assemble,
     batches_of,
     compare_pairs,
+    network_reason,
     plan_pairs,
     prepare_one,
     tiled,
@@ -91,7 +92,7 @@ def compute(
     if backend not in ("auto", "inprocess", "ray"):
         raise ValueError(f"backend must be 'auto', 'inprocess' or 'ray', got {backend!r}")
     result = _run(
-        metrics.get(metric, **(metric_params or {})),
+        make_metric(metric, metric_params),
         sources,
         other,
         selection=selection or Selection(),
@@ -108,6 +109,24 @@ def compute(
     return to_dataset(result)
 
 
+def make_metric(metric: Metric | str, params: dict[str, Any] | None = None) -> Metric:
+    """The metric object: ``metric`` itself, or the registered metric of that name built with
+    ``params``. Raises ValueError naming the metric and the parameter for an unknown name,
+    an unknown parameter or an invalid value (the constructor's TypeError for an unexpected
+    keyword becomes a ValueError, so callers handle one kind of bad-input error)."""
+    if isinstance(metric, Metric):
+        if params:
+            raise ValueError(
+                f"metric parameters {sorted(params)} given with a metric object "
+                f"({metric.name}); set them on the object instead"
+            )
+        return metric
+    try:
+        return metrics.get(metric, **(params or {}))
+    except TypeError as err:  # an unexpected keyword: an unknown parameter of this metric
+        raise ValueError(f"metric {metric!r}: {err}") from err
+
+
 def in_process(
     metric: Metric | str,
     data: Sources,
@@ -120,7 +139,7 @@ def in_process(
     no resume, no progress bar; the matrix as a DataArray (see :func:`to_dataarray`).
     ``params`` construct the metric when it is given by name (ignored for a metric object,
     as :func:`dynsim.metrics.pairwise` always did)."""
-    metric_obj = metrics.get(metric, **(params or {})) if isinstance(metric, str) else metric
+    metric_obj = make_metric(metric, params) if isinstance(metric, str) else metric
     result = _run(
         metric_obj,
         data,
@@ -158,13 +177,19 @@ def _run(
     """One run of the engine (both public entry points): read and prepare every network,
     plan pairs (``order``: "tiled" or "row-major"), reuse batches finished under the same
     :class:`Plan`, compare the rest here or on Ray, assemble the matrix."""
+    if (
+        isinstance(batch_size, bool)
+        or not isinstance(batch_size, (int, np.integer))
+        or batch_size < 1
+    ):
+        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     other_selection = other_selection or selection
     nets_a = networks(sources)
     nets_b = None if other is None else networks(other)
     all_nets = nets_a + (nets_b or [])
 
     # Prepare every network once (the per-network half of each metric).
-    prepared, reasons = [], []
+    prepared, raw_reasons = [], []
     for k, net in enumerate(tqdm(all_nets, desc=f"prepare {metric.name}", disable=not progress)):
         activity, reason = read(
             net,
@@ -175,13 +200,18 @@ def _run(
         if reason == OK:
             p, reason = prepare_one(metric, activity)
         prepared.append(p)
-        reasons.append(reason)
+        raw_reasons.append(reason)
     finalise_names(nets_a)
     if nets_b is not None:
         finalise_names(nets_b)
+    # Each failure reason names its network (once names are final), so that every entry of
+    # its row and column — and its diagonal — says which network failed, on either side.
+    reasons = [network_reason(net.name, r) for net, r in zip(all_nets, raw_reasons, strict=True)]
     n_a, n_b = len(nets_a), None if nets_b is None else len(nets_b)
     prep_a, reas_a = prepared[:n_a], reasons[:n_a]
     prep_b, reas_b = (prep_a, reas_a) if nets_b is None else (prepared[n_a:], reasons[n_a:])
+    names_a = [n.name for n in nets_a]
+    names_b = names_a if nets_b is None else [n.name for n in nets_b]
 
     # The pair plan; batches already finished under the same Plan are loaded.
     pairs = plan_pairs(n_a, n_b, metric.symmetric)
@@ -230,7 +260,12 @@ def _run(
         bar.update(len(idx))
 
     def run_here(k: int) -> None:
-        record(k, compare_pairs(metric, prep_a, prep_b, reas_a, reas_b, pairs[batches[k]]))
+        record(
+            k,
+            compare_pairs(
+                metric, prep_a, prep_b, reas_a, reas_b, pairs[batches[k]], names_a, names_b
+            ),
+        )
 
     address = resolve_address(ray_address)
     use_ray = should_use_ray(backend, address)
@@ -254,6 +289,7 @@ def _run(
             metric,
             (prep_a, prep_b),
             (reas_a, reas_b),
+            (names_a, names_b),
             pairs,
             batches,
             todo,
@@ -266,7 +302,7 @@ def _run(
             run_here(k)
     bar.close()
 
-    matrix, status = assemble(metric, pairs, values, pair_reasons, n_a, n_b)
+    matrix, status = assemble(metric, pairs, values, pair_reasons, n_a, n_b, reas_a)
     return Result(
         metric, matrix, status, nets_a, nets_b, selection, "ray" if use_ray else "inprocess"
     )

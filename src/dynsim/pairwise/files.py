@@ -57,40 +57,76 @@ def compare_files(
     return result
 
 
+#: The dims an activity input may have: the engine's (trial, time, unit), trial optional,
+#: and a checkpoint dim that the selection (``--checkpoint``) picks from.
+ACTIVITY_DIMS = ("checkpoint", "trial", "time", "unit")
+
+
 def open_sources(paths: Sequence[Path], var: str = "hidden", dims: str = "trial,time,unit"):
     """Sources for the engine from files: a dynsim activation store stays a path (read by the
     engine with its selection); a .npy, .nc or foreign Zarr file becomes a DataArray of the
-    variable ``var`` (its last checkpoint if it has a ``checkpoint`` dim). Raises
-    FileNotFoundError or ValueError naming the file."""
+    variable ``var`` — the engine applies the selection to it as to a dynsim store (its
+    ``checkpoint`` dim or label, ``epoch`` and trial coordinates; an input without them
+    refuses any selection but the default). Raises FileNotFoundError or ValueError naming
+    the file (and ``--dims``/``--var`` when its dims are not activity dims)."""
     sources: list[Any] = []
     for path in map(Path, paths):
         is_network = path.suffix == ".zarr" and (path / "zarr.json").exists() and var == "hidden"
         if is_network and is_dynsim_store(path):
             sources.append(path)
         else:
-            activity = open_activity(path, var, dims)
-            if "checkpoint" in activity.dims:
-                activity = activity.isel(checkpoint=-1)
-            sources.append(activity)
+            sources.append(open_activity(path, var, dims))
     return sources
+
+
+def parse_dims(dims: str) -> tuple[str, ...]:
+    """The axis names of ``--dims`` (comma-separated). Raises ValueError naming ``--dims``
+    unless they are distinct names among checkpoint, trial, time, unit with time and unit."""
+    names = tuple(d.strip() for d in dims.split(","))
+    unknown = [d for d in names if d not in ACTIVITY_DIMS]
+    if unknown or len(set(names)) != len(names) or not {"time", "unit"} <= set(names):
+        raise ValueError(
+            f"--dims {dims!r}: "
+            + (f"unknown axis name(s) {unknown}; " if unknown else "")
+            + ("names repeat; " if len(set(names)) != len(names) else "")
+            + f"use distinct names among {', '.join(ACTIVITY_DIMS)}, with time and unit "
+            f"(e.g. trial,time,unit or time,unit)"
+        )
+    return names
 
 
 def open_activity(path: Path, var: str, dims: str) -> xr.DataArray:
     """Activity from a .npy / .nc / foreign .zarr file as a DataArray with named dims
-    (``dims``: the comma-separated axis order of a .npy file)."""
+    (``dims``: the comma-separated axis order of a .npy file), its path in ``attrs["source"]``
+    (errors of the selection name it). Raises FileNotFoundError naming a missing file and
+    ValueError naming the file and ``--dims`` or ``--var`` when the axes are not activity
+    axes (see :data:`ACTIVITY_DIMS`) — before any work, instead of a row of NaN."""
     if not path.exists():
         raise FileNotFoundError(f"input not found: {path}")
     if path.suffix == ".npy":
+        names = parse_dims(dims)
         arr = np.load(path)
-        names = tuple(d.strip() for d in dims.split(","))
         if len(names) != arr.ndim:
             raise ValueError(f"{path}: array has {arr.ndim} axes but --dims names {len(names)}")
-        return xr.DataArray(arr, dims=names, name=path.stem)
-    opener = xr.open_dataset if path.suffix in (".nc", ".h5", ".netcdf") else xr.open_zarr
-    dataset = opener(path)
-    if var not in dataset:
-        raise ValueError(f"{path}: no variable {var!r} (has {list(dataset.data_vars)})")
-    return dataset[var].rename(path.stem)
+        activity = xr.DataArray(arr, dims=names, name=path.stem)
+    else:
+        opener = xr.open_dataset if path.suffix in (".nc", ".h5", ".netcdf") else xr.open_zarr
+        try:
+            dataset = opener(path)
+        except (OSError, ValueError, KeyError) as err:
+            raise ValueError(f"{path}: cannot be read as NetCDF/Zarr: {err}") from err
+        if var not in dataset:
+            raise ValueError(f"{path}: no variable {var!r} (has {list(dataset.data_vars)})")
+        activity = dataset[var].rename(path.stem)
+        unknown = [d for d in activity.dims if d not in ACTIVITY_DIMS]
+        if unknown or not {"time", "unit"} <= set(activity.dims):
+            raise ValueError(
+                f"{path}: variable {var!r} (--var) has dims {tuple(activity.dims)}; "
+                f"activity needs 'time' and 'unit' and may have only "
+                f"{', '.join(ACTIVITY_DIMS)}"
+            )
+    activity.attrs["source"] = str(path)
+    return activity
 
 
 def is_dynsim_store(path: Path) -> bool:

@@ -16,6 +16,7 @@ def run_on_ray(
     metric: Metric,
     prepared: tuple[list[Any], list[Any]],
     reasons: tuple[list[str], list[str]],
+    names: tuple[list[str], list[str]],
     pairs: np.ndarray,
     batches: Sequence[np.ndarray],
     todo: Sequence[int],
@@ -27,8 +28,9 @@ def run_on_ray(
     """Compare batches ``todo`` (indices into ``batches``, rows of ``pairs``) as Ray tasks,
     calling ``record(k, (values, reasons))`` in this process as each batch finishes.
 
-    ``prepared`` and ``reasons`` are the (set a, set b) lists of :func:`compare_pairs`; each
-    prepared set is shipped to the object store once (once in all when b is a).
+    ``prepared``, ``reasons`` and ``names`` are the (set a, set b) lists of
+    :func:`compare_pairs`; each prepared set is shipped to the object store once (once in
+    all when b is a).
     """
     prep_a, prep_b = prepared
     reas_a, reas_b = reasons
@@ -38,7 +40,9 @@ def run_on_ray(
         a_ref = ray.put(prep_a)
         b_ref = a_ref if prep_b is prep_a else ray.put(prep_b)
         pending = {
-            remote_compare.remote(metric_ref, a_ref, b_ref, reas_a, reas_b, pairs[batches[k]]): k
+            remote_compare.remote(
+                metric_ref, a_ref, b_ref, reas_a, reas_b, pairs[batches[k]], *names
+            ): k
             for k in todo
         }
         while pending:

@@ -25,6 +25,9 @@ from dynsim.pairwise.sources import Network
 
 log = logging.getLogger(__name__)
 
+# 2: reasons name the failed network or pair (issue 13), not the side ("model_b: …").
+ENGINE_REVISION = 2
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -38,6 +41,8 @@ class Plan:
     n_pairs, batch_size, order : the pair plan (batch k is pairs[k·batch_size : …] in this
         order: ``"tiled"`` or ``"row-major"``).
     version : dynsim's version (the code that computed the values).
+    engine : :data:`ENGINE_REVISION`, bumped whenever what a batch records changes within a
+        version (e.g. the form of its reasons), so older batches are not reused.
     """
 
     metric: dict[str, Any]
@@ -49,6 +54,7 @@ class Plan:
     batch_size: int
     order: str
     version: str
+    engine: int
 
     @classmethod
     def of(
@@ -81,6 +87,7 @@ class Plan:
             batch_size=batch_size,
             order=order,
             version=dynsim.__version__,
+            engine=ENGINE_REVISION,
         )
 
     def to_json(self) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from dynsim.pairwise.core import OK
-from dynsim.pairwise.selection import Selection
+from dynsim.pairwise.selection import Selection, SelectionError
 from dynsim.store import StoreError, network_key, network_labels, open_network
 
 # Files of a Zarr store that describe it (hashed by content); every other file is a chunk
@@ -87,23 +87,27 @@ def read(network: Network, selection: Selection, *, identify: bool = False) -> t
     a store whose network diverged — setting the network's labels, key and (with
     ``identify``, for the resume plan) identity.
 
-    A store is opened, labelled from its metadata and cut by ``selection``; in-memory activity
-    is used as given (``selection`` applies to stores only). Raises :class:`StoreError`
-    naming the store when it is missing, corrupt or the selection does not fit it: a broken
-    input is an error, not a NaN row.
+    A store is opened, labelled from its metadata and cut by ``selection``. In-memory
+    activity that is a DataArray is cut by ``selection`` too (its ``checkpoint`` dim, epoch
+    and trial labels, as for a store: :meth:`Selection.select`); a plain array is used as
+    given, and only under the default selection — any other selection cannot apply to it.
+    Raises :class:`StoreError` naming the store when it is missing, corrupt or the selection
+    does not fit it, and ValueError naming the network when a selection does not fit its
+    in-memory activity: a broken input is an error, not a NaN row.
     """
     source = network.source
     if not is_path(source):
+        activity = _select_in_memory(network, selection)
         if identify:
-            network.identity = {"data": content_digest(source)}
-        return source, OK
+            network.identity = {"data": content_digest(activity)}
+        return activity, OK
     try:
         dataset = open_network(source)
         network.key = network_key(dataset)
         labels = network_labels(dataset)
         labels["status"] = dataset.attrs.get("status", "")
         labels["accuracy"] = float(dataset["accuracy"].isel(checkpoint=-1))
-        activity = selection.apply(dataset).load()
+        activity = selection.apply(dataset, source=str(source)).load()
     except (StoreError, ValueError, KeyError) as err:
         raise StoreError(str(err)) from err
     network.labels = labels
@@ -116,6 +120,25 @@ def read(network: Network, selection: Selection, *, identify: bool = False) -> t
     if labels["status"] == "diverged":
         return None, "network diverged during training"
     return activity, OK
+
+
+def _select_in_memory(network: Network, selection: Selection) -> Any:
+    """In-memory activity cut by ``selection`` (see :func:`read`)."""
+    source = network.source
+    where = source.attrs.get("source") if isinstance(source, xr.DataArray) else None
+    where = where or f"network {network.name!r}"
+    if isinstance(source, xr.DataArray):
+        return selection.select(source, source=where)
+    if not selection.is_default():
+        default = Selection()
+        field = next(f for f in selection.to_dict() if getattr(selection, f) != getattr(default, f))
+        raise SelectionError(
+            field,
+            f"{where}: a plain array has no checkpoint, epoch or trial labels, so the "
+            f"selection {selection.to_dict()} cannot apply to it (give a DataArray with "
+            f"those dims and coordinates, or the default selection)",
+        )
+    return source
 
 
 def store_identity(path: str | os.PathLike[str]) -> str:
