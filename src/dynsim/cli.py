@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -59,7 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("train", help="train one network (as a Ray task) and save its checkpoints")
+    p = sub.add_parser(
+        "train", help="train one network and save its checkpoints (on Ray: see --ray)"
+    )
     p.add_argument("--spec", required=True, help="the network spec as JSON (see NetworkSpec)")
     p.add_argument("--out", required=True, type=Path, help="checkpoint file to write (.pt)")
     p.add_argument("--threads", type=int, default=1, help="CPU threads for this job")
@@ -586,7 +589,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
         for name in metrics.available():
             cls = type(metrics.get(name))
             doc = (cls.__doc__ or "").strip().splitlines()[0]
+            # Sphinx roles (:class:`~.cca.CCA`) read as their last name on a terminal.
+            doc = re.sub(r":\w+:`~?\.?([\w.]*?)([\w]+)`", r"\2", doc)
             print(f"{name:22s} {doc}")
+            params = ", ".join(f"{k}={p.default!r}" for k, p in cls.parameters().items())
+            print(f"{'':22s}   parameters: {params}")
     else:
         from dynsim import tasks
 
