@@ -195,7 +195,10 @@ def fit_havok(
         gram = v_minus.T @ v_minus + ridge * torch.eye(r, dtype=torch.float64)
         A_t = torch.linalg.solve(gram, v_minus.T @ v_plus).T
     else:
-        A_t = torch.linalg.lstsq(v_minus, v_plus).solution.T
+        # gelsd (SVD-based, rank-revealing minimum-norm like the default gelsy) gives the same
+        # bits call after call; MKL's gelsy differs in the last bit between calls on the same
+        # input, and the alignment's non-convex search can amplify that to 1e-3 rad.
+        A_t = torch.linalg.lstsq(v_minus, v_plus, driver="gelsd").solution.T
     if reduced_rank is not None and reduced_rank < r:
         W = A_t.T
         fitted = v_minus @ W
