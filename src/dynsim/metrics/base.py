@@ -67,14 +67,70 @@ def as_trajectories(X: Any, *, dtype: type = np.float64) -> np.ndarray:
             X = X.expand_dims("trial")
         arr = np.asarray(X.transpose(*TRAJECTORY_DIMS).values, dtype=dtype)
     else:
+        lengths = _ragged_lengths(X)
+        if lengths is not None:
+            raise PreparationError(
+                f"trials have different lengths ({', '.join(map(str, lengths))} time steps); "
+                "this metric compares matched samples and needs trials of equal length "
+                "(DSA and DSA-Wasserstein accept trials of different lengths)"
+            )
         arr = np.asarray(X, dtype=dtype)
         if arr.ndim == 2:
             arr = arr[None]
         if arr.ndim != 3:
-            raise ValueError(
+            raise PreparationError(
                 f"activity must be (trial, time, unit) or (time, unit); got shape {arr.shape}"
             )
+    if 0 in arr.shape:
+        raise PreparationError(f"activity is empty: (trial, time, unit) shape {arr.shape}")
     return arr
+
+
+def _ragged_lengths(X: Any) -> list[int] | None:
+    """The time lengths of a list of (time, unit) trials when they differ, else None."""
+    if not isinstance(X, (list, tuple)) or not X:
+        return None
+    shapes = [np.shape(trial) for trial in X]
+    if any(len(shape) != 2 for shape in shapes):
+        return None
+    lengths = [shape[0] for shape in shapes]
+    return lengths if len(set(lengths)) > 1 else None
+
+
+def as_trial_list(X: Any, *, dtype: type = np.float64) -> list[np.ndarray]:
+    """Activity as a list of (time, unit) float arrays, one per trial; trials may differ in
+    length.
+
+    ``X`` is anything :func:`as_trajectories` accepts, or a list/tuple of (time, unit) arrays
+    (or DataArrays with dims ``time`` and ``unit``) of different lengths, e.g. trials of 40, 55
+    and 48 steps. Raises :class:`PreparationError` when the trials' unit counts differ or a
+    trial is empty.
+    """
+    if _ragged_lengths(X) is None:
+        return list(as_trajectories(X, dtype=dtype))
+    trials = [as_trajectories(trial, dtype=dtype)[0] for trial in X]
+    units = [trial.shape[1] for trial in trials]
+    if len(set(units)) > 1:
+        raise PreparationError(
+            f"trials have different numbers of units ({', '.join(map(str, units))})"
+        )
+    return trials
+
+
+def power_of_two_scaled(arr: np.ndarray) -> tuple[np.ndarray, int]:
+    """``arr`` · 2^−e with e chosen so that max|arr · 2^−e| lies in [0.5, 1), and e.
+
+    Scale-invariant metrics normalise with this *before* squaring anything, so activity of
+    any finite magnitude (1e-150 … 1e150 and beyond) neither overflows nor underflows in Gram
+    matrices and sums of squares. Multiplying by a power of two is exact, so the metric's
+    result is unchanged, bit for bit, for activity whose squares were representable already.
+    All-zero input is returned as it is (e = 0). ``arr`` must be finite.
+    """
+    peak = float(np.max(np.abs(arr), initial=0.0))
+    if peak == 0.0:
+        return arr, 0
+    exponent = int(np.frexp(peak)[1])
+    return np.ldexp(arr, -exponent), exponent
 
 
 def as_samples(X: Any) -> np.ndarray:
@@ -388,6 +444,23 @@ class InnerProductMetric(Metric):
         """Whether this instance's similarity is the feature inner product (default yes)."""
         return True
 
+    def unit_features(self) -> bool:
+        """Whether the features are unit vectors whose self-similarity is exactly 1 (default
+        yes; not for rank comparisons without tie correction, e.g. RSA's rho_a)."""
+        return True
+
+    def identical(self, a: Any, b: Any) -> bool:
+        """Whether two prepared networks have bit-identical unit features: their similarity is
+        then exactly 1 and their distance exactly 0. Computed, ⟨u, u⟩ is 1 only up to
+        rounding, and arccos turns 1 − 1e-16 into 1.5e-8 rad."""
+        fa, fb = getattr(a, self.feature, None), getattr(b, self.feature, None)
+        return (
+            self.unit_features()
+            and fa is not None
+            and fb is not None
+            and (fa is fb or (fa.shape == fb.shape and np.array_equal(fa, fb)))
+        )
+
     def compare_batch(
         self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
     ) -> np.ndarray:
@@ -400,4 +473,6 @@ class InnerProductMetric(Metric):
             )
         if sims is None:
             return super().compare_batch(prepared_a, prepared_b, pairs)
+        same = [self.identical(prepared_a[i], prepared_b[j]) for i, j in pairs]
+        sims = np.where(same, 1.0, sims)
         return np.asarray(similarity_to_distance(sims, self.score_method), dtype=np.float64)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from dynsim.metrics._linalg import centred_samples
 from dynsim.metrics.base import (
     Metric,
     Param,
@@ -14,6 +15,7 @@ from dynsim.metrics.base import (
     as_bool,
     as_samples,
     check_finite,
+    power_of_two_scaled,
     score_method_param,
     similarity_to_distance,
 )
@@ -54,10 +56,14 @@ class Procrustes(Metric):
     center = Param(True, as_bool)
 
     def prepare(self, X: Any) -> np.ndarray:
-        samples = as_samples(X)
-        check_finite(samples)
         if self.center:
-            samples = samples - samples.mean(axis=0, keepdims=True)
+            # Scaled by a power of two (the norm must not overflow); constant activity is
+            # refused relative to its magnitude (centring leaves rounding residue).
+            samples = centred_samples(X)
+        else:
+            samples = as_samples(X)
+            check_finite(samples)
+            samples, _ = power_of_two_scaled(samples)
         norm = np.linalg.norm(samples)
         if norm == 0:
             raise PreparationError("activity has zero variance (all units constant)")
