@@ -249,3 +249,18 @@ def test_matched_sample_metrics_refuse_ragged_trials_naming_the_lengths(name: st
     trials = [rng.normal(size=(n, 5)) for n in (40, 55, 48)]
     with pytest.raises(PreparationError, match=r"different lengths \(40, 55, 48 time steps\)"):
         dm.get(name).prepare(trials)
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("cka", {}), ("procrustes", {}), ("procrustes", {"center": False}), ("shape", {})]
+    + [("shape", {"alpha": 0.5}), ("rsa", {"compare_method": "pearson"})],
+)
+def test_identical_networks_are_exactly_zero_apart(name: str, params: dict[str, Any]) -> None:
+    """The same kind as the RSA ties: a network compared with itself was 2e-8 to 5e-8 rad
+    from itself (arccos of 1 − 1e-16), per pair and in a batch."""
+    X = np.random.default_rng(5).normal(size=(8, 12, 5)) * 3 + 2
+    metric = dm.get(name, **params)
+    assert metric.score(X, X) == 0.0
+    matrix = dm.pairwise({"a": X, "b": X.copy(), "c": X[::-1].copy()}, metric)
+    assert float(matrix.sel(model_a="a", model_b="b")) == 0.0

@@ -145,6 +145,13 @@ def check_finite(arr: np.ndarray) -> None:
         raise PreparationError(f"activity contains {n_bad} non-finite values (NaN/inf)")
 
 
+def same_array(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two prepared arrays are bit-identical (then their distance is exactly 0: a
+    computed cosine of a unit vector with itself is 1 only up to rounding, and arccos turns
+    1 − 1e-16 into 1.5e-8 rad)."""
+    return a is b or (a.shape == b.shape and np.array_equal(a, b))
+
+
 def pair_inner_products(
     vectors_a: Sequence[np.ndarray | None],
     vectors_b: Sequence[np.ndarray | None],
@@ -454,12 +461,7 @@ class InnerProductMetric(Metric):
         then exactly 1 and their distance exactly 0. Computed, ⟨u, u⟩ is 1 only up to
         rounding, and arccos turns 1 − 1e-16 into 1.5e-8 rad."""
         fa, fb = getattr(a, self.feature, None), getattr(b, self.feature, None)
-        return (
-            self.unit_features()
-            and fa is not None
-            and fb is not None
-            and (fa is fb or (fa.shape == fb.shape and np.array_equal(fa, fb)))
-        )
+        return self.unit_features() and fa is not None and fb is not None and same_array(fa, fb)
 
     def compare_batch(
         self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray

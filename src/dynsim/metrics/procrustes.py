@@ -16,6 +16,7 @@ from dynsim.metrics.base import (
     as_samples,
     check_finite,
     power_of_two_scaled,
+    same_array,
     score_method_param,
     similarity_to_distance,
 )
@@ -72,6 +73,8 @@ class Procrustes(Metric):
     def similarity(self, a: np.ndarray, b: np.ndarray) -> float:
         if a.shape[0] != b.shape[0]:
             raise ValueError(f"sample counts differ: {a.shape[0]} vs {b.shape[0]}")
+        if same_array(a, b):
+            return 1.0
         # The nuclear norm of the smaller cross-product: work is one p×q product and one SVD.
         return float(np.linalg.svd(a.T @ b, compute_uv=False).sum())
 
@@ -98,5 +101,7 @@ class Procrustes(Metric):
             block = prepared_a[i].T @ partners  # (p, k·q)
             cross[rows] = block.reshape(block.shape[0], len(rows), q).transpose(1, 0, 2)
         nuclear = np.linalg.svd(cross, compute_uv=False).sum(axis=-1)
+        same = [same_array(prepared_a[i], prepared_b[j]) for i, j in pairs]
+        nuclear = np.where(same, 1.0, nuclear)
         # The nuclear norm of unit-norm X, Y is ≥ 0, so clipping at −1 changes nothing.
         return similarity_to_distance(nuclear, self.score_method)
