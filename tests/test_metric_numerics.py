@@ -264,3 +264,56 @@ def test_identical_networks_are_exactly_zero_apart(name: str, params: dict[str, 
     assert metric.score(X, X) == 0.0
     matrix = dm.pairwise({"a": X, "b": X.copy(), "c": X[::-1].copy()}, metric)
     assert float(matrix.sel(model_a="a", model_b="b")) == 0.0
+
+
+# ------------------------------------------------------------- containment on the metric side
+
+
+class _Fragile(dm.Metric):
+    """A metric whose prepare and compare fail numerically on a marked network."""
+
+    name = "fragile_test_metric"
+
+    def prepare(self, X: Any) -> float:
+        value = float(np.asarray(X).ravel()[0])
+        if value == 2.0:
+            raise OverflowError("(34, 'Numerical result out of range')")
+        if value == 3.0:
+            import torch
+
+            torch.linalg.cholesky(-torch.eye(2, dtype=torch.float64))  # LinAlgError
+        return value
+
+    def compare(self, a: float, b: float) -> float:
+        if 4.0 in (a, b):
+            raise ZeroDivisionError("float division by zero")
+        return abs(a - b)
+
+
+def test_numerical_failures_become_reasons_not_lost_matrices() -> None:
+    """Issue 13.4: a numerical exception in one network's prepare or one pair's compare is
+    contained to that network's row / that pair, with a reason naming the metric."""
+    metric = _Fragile()
+    with pytest.raises(PreparationError, match="fragile_test_metric: prepare failed: Overflow"):
+        metric.prepare(np.full((1, 2, 2), 2.0))
+    with pytest.raises(PreparationError, match="prepare failed: .*LinAlgError"):
+        metric.prepare(np.full((1, 2, 2), 3.0))
+    with pytest.raises(ValueError, match="compare failed: ZeroDivisionError"):
+        metric.compare(1.0, 4.0)
+    data = {k: np.full((1, 2, 2), v) for k, v in [("a", 1.0), ("b", 2.0), ("c", 3.0), ("d", 4.0)]}
+    matrix = dm.pairwise(data, metric, other={"e": np.full((1, 2, 2), 5.0)})
+    status = dict(zip(matrix["model_a"].values, matrix["status"].values[:, 0], strict=True))
+    assert float(matrix.sel(model_a="a", model_b="e")) == 4.0 and status["a"] == ""
+    assert "OverflowError" in status["b"] and "LinAlgError" in status["c"]
+    assert "ZeroDivisionError" in status["d"]
+
+
+def test_bugs_are_not_swallowed() -> None:
+    class Buggy(dm.Metric):
+        name = "buggy_test_metric"
+
+        def prepare(self, X: Any) -> Any:
+            raise KeyError("a programming error")
+
+    with pytest.raises(KeyError):
+        Buggy().prepare(np.ones((1, 2, 2)))

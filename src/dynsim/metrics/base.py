@@ -23,6 +23,7 @@ parameters recorded with every matrix (:meth:`Metric.attrs`) and the listing of
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import sys
@@ -287,6 +288,35 @@ def score_method_param(*rules: str) -> Param:
     return Param(rules[0], one_of(*rules), deprecated="score")
 
 
+def _numerical_failure(err: BaseException) -> bool:
+    """Whether ``err`` is a numerical failure on the data (overflow, division by zero, a
+    linear-algebra routine that did not converge, in NumPy or torch) rather than a bug."""
+    return isinstance(err, (ArithmeticError, np.linalg.LinAlgError)) or (
+        isinstance(err, RuntimeError) and "LinAlgError" in type(err).__name__
+    )
+
+
+def _contained(method: Callable[..., Any], error: type[ValueError], what: str) -> Any:
+    """``method`` with numerical failures re-raised as ``error`` (a ValueError) naming the
+    metric, so that the pairwise engine, which records ValueErrors as a network's or a pair's
+    reason, never loses a whole matrix to one network's OverflowError or a torch
+    LinAlgError."""
+
+    @functools.wraps(method)
+    def wrapper(self: Metric, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except ValueError:
+            raise
+        except Exception as err:
+            if not _numerical_failure(err):
+                raise
+            raise error(f"{self.name}: {what} failed: {type(err).__name__}: {err}") from err
+
+    wrapper.__contained__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 def _outside_metrics_stacklevel() -> int:
     """The ``stacklevel`` that points a warning at the first frame outside dynsim.metrics
     (the user's call, whether it went through :func:`dynsim.metrics.get` or not)."""
@@ -326,6 +356,15 @@ class Metric:
                 if isinstance(value, Param):
                     declared[key] = value  # a subclass's redeclaration keeps the base's place
         cls._params = declared
+        # Numerical failures on the data become errors the engine contains (see _contained).
+        for method, error, what in (
+            ("prepare", PreparationError, "prepare"),
+            ("compare", ValueError, "compare"),
+            ("compare_batch", ValueError, "compare"),
+        ):
+            impl = vars(cls).get(method)
+            if impl is not None and not getattr(impl, "__contained__", False):
+                setattr(cls, method, _contained(impl, error, what))
         # So that help() and inspect.signature() show the keywords the constructor takes.
         cls.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [
@@ -400,7 +439,9 @@ class Metric:
     def prepare(self, X: Any) -> Any:
         """The per-network work on activity ``X`` ((trial, time, unit) array or DataArray, see
         :func:`as_trajectories`), done once per network. Raises :class:`PreparationError` when
-        the activity cannot be used (NaN, constant, too few samples …)."""
+        the activity cannot be used (NaN, constant, too few samples …); in every subclass a
+        numerical failure (OverflowError, a LinAlgError of NumPy or torch …) is re-raised as
+        a PreparationError naming the metric."""
         raise NotImplementedError
 
     def compare(self, a: Any, b: Any) -> float:
