@@ -596,3 +596,20 @@ def test_alignment_of_a_pair_does_not_depend_on_its_batch() -> None:
         single = align_operators(A[k], B[k], device="cpu")
         assert single.similarity[0] == full.similarity[k]
         np.testing.assert_array_equal(single.transform[0], full.transform[k])
+
+
+def test_prepare_does_not_depend_on_the_thread_count() -> None:
+    """Issue 13.15 (in-process vs Ray): a Ray worker runs with one thread, the driver with
+    several; threaded MKL changed the operator by up to 2e-13. The fit runs on one thread and
+    restores the caller's setting."""
+    X = _small_networks(1, seed=4)[0]
+    before = torch.get_num_threads()
+    try:
+        ops = []
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            ops.append(fit_havok(X, n_delays=4, rank=8).operator)
+            assert torch.get_num_threads() == threads
+    finally:
+        torch.set_num_threads(before)
+    np.testing.assert_array_equal(ops[0], ops[1])

@@ -178,14 +178,54 @@ def fit_havok(
     When min(H.shape) > 2000 and ``rank`` is an integer, the leading singular vectors come
     from a seeded randomized SVD.
 
+    The fit runs on one torch/MKL thread (the setting is restored afterwards): threaded
+    SVDs and products sum in an order that depends on the thread count, which changed the
+    operator by up to 2e-13 between a 1- and a 2-thread process (e.g. a Ray worker, which
+    runs with OMP_NUM_THREADS=1, and the driver); on one thread the same input gives the
+    same bits in every process. A concurrent torch computation in another Python thread
+    runs on one thread meanwhile.
+
     Raises :class:`PreparationError` when a trial is too short for the embedding (naming
     the trial and its length), the trials' unit counts differ, or the fit is impossible.
     """
     import torch  # here, not at module level: importing dynsim.metrics stays torch-free
 
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _fit(
+            traj,
+            n_delays=n_delays,
+            delay_interval=delay_interval,
+            rank=rank,
+            rank_threshold=rank_threshold,
+            rank_explained_variance=rank_explained_variance,
+            ridge=ridge,
+            reduced_rank=reduced_rank,
+            lam=lam,
+        )
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit(
+    traj: np.ndarray | Sequence[np.ndarray],
+    *,
+    n_delays: int,
+    delay_interval: int,
+    rank: int | None,
+    rank_threshold: float | None,
+    rank_explained_variance: float | None,
+    ridge: float,
+    reduced_rank: int | None,
+    lam: float | None,
+) -> PreparedDSA:
+    """The body of :func:`fit_havok` (on whatever thread count is set)."""
+    import torch
+
     if lam is not None:
         warnings.warn(
-            "fit_havok(lam=...) is deprecated; use ridge=... instead", FutureWarning, stacklevel=2
+            "fit_havok(lam=...) is deprecated; use ridge=... instead", FutureWarning, stacklevel=3
         )
         ridge = lam
     trials = _trial_list(traj)
