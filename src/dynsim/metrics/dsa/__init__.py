@@ -205,7 +205,9 @@ class DSA(_HavokMetric):
     tol : float > 0
         Gradient-norm tolerance of the float64 polish of the winning start (default 1e-9).
     seed : int
-        Seed of the random starts (results are deterministic for a fixed seed).
+        Seed of the random starts. On CPU the same inputs and seed give the same bits in any
+        process, at any thread count and batch size (benchmarks/dsa_determinism.py); this is
+        not checked on CUDA.
     device : {"auto", "cpu", "cuda"}
         Where the alignment runs; "auto" uses CUDA when available.
 
