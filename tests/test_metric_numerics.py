@@ -317,3 +317,22 @@ def test_bugs_are_not_swallowed() -> None:
 
     with pytest.raises(KeyError):
         Buggy().prepare(np.ones((1, 2, 2)))
+
+
+def test_units_of_absolute_parameters_are_kept() -> None:
+    """The power-of-two normalisation must not change what absolute parameters mean: DSA's
+    rank_threshold and singular values stay in the data's units, and linear predictivity's
+    absolute ridge (relative_alpha=False) in the predictor's."""
+    from dynsim.metrics.dsa import fit_havok
+
+    X, Y = related(6)
+    c = 2.0**40
+    base = fit_havok(X, n_delays=3, rank=None, rank_threshold=1.0)
+    scaled = fit_havok(c * X, n_delays=3, rank=None, rank_threshold=c)
+    assert base.rank == scaled.rank
+    np.testing.assert_array_equal(scaled.singular_values, c * base.singular_values)
+    np.testing.assert_array_equal(scaled.operator, base.operator)
+    ridge = dm.get("linear_predictivity", relative_alpha=False, alpha=0.3)
+    ridge_scaled = dm.get("linear_predictivity", relative_alpha=False, alpha=0.3 * c**2)
+    assert ridge_scaled.score(c * X, Y) == ridge.score(X, Y)
+    assert ridge.score(c * X, Y) != ridge.score(X, Y)  # an absolute ridge is not scale-free
