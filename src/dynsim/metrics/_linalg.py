@@ -13,7 +13,13 @@ from typing import Any
 import numpy as np
 from scipy import linalg
 
-from dynsim.metrics.base import Param, PreparationError, as_samples, check_finite
+from dynsim.metrics.base import (
+    Param,
+    PreparationError,
+    as_samples,
+    check_finite,
+    power_of_two_scaled,
+)
 
 #: Default relative singular-value tolerance of the CCA family and the shape metric.
 DEFAULT_RANK_TOL = 1e-6
@@ -45,13 +51,17 @@ def rank_tol_param() -> Param:
 def centred_samples(X: Any) -> np.ndarray:
     """Column-centred (sample, unit) float64 activity; fails on non-finite or constant data.
 
-    ``X`` is anything :func:`~dynsim.metrics.base.as_samples` accepts. Raises
+    ``X`` is anything :func:`~dynsim.metrics.base.as_samples` accepts; the result is scaled
+    by a power of two so that its largest raw magnitude is below 1. Raises
     :class:`~dynsim.metrics.base.PreparationError` when a value is NaN/inf or when the centred
     norm is at most ``CONSTANT_RTOL`` times the raw norm ("constant" is relative: centring a
     constant column leaves rounding residue of ~1e-16 of its value).
     """
     raw = as_samples(X)
     check_finite(raw)
+    # Normalised before any square (Gram matrices, norms) so that any finite scale works;
+    # a power of two, so the metrics' values are otherwise unchanged.
+    raw, _ = power_of_two_scaled(raw)
     samples = raw - raw.mean(axis=0, keepdims=True)
     if np.linalg.norm(samples) <= CONSTANT_RTOL * np.linalg.norm(raw):
         raise PreparationError("activity has zero variance (all units constant)")

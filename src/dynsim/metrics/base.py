@@ -23,6 +23,7 @@ parameters recorded with every matrix (:meth:`Metric.attrs`) and the listing of
 
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import sys
@@ -67,14 +68,70 @@ def as_trajectories(X: Any, *, dtype: type = np.float64) -> np.ndarray:
             X = X.expand_dims("trial")
         arr = np.asarray(X.transpose(*TRAJECTORY_DIMS).values, dtype=dtype)
     else:
+        lengths = _ragged_lengths(X)
+        if lengths is not None:
+            raise PreparationError(
+                f"trials have different lengths ({', '.join(map(str, lengths))} time steps); "
+                "this metric compares matched samples and needs trials of equal length "
+                "(DSA and DSA-Wasserstein accept trials of different lengths)"
+            )
         arr = np.asarray(X, dtype=dtype)
         if arr.ndim == 2:
             arr = arr[None]
         if arr.ndim != 3:
-            raise ValueError(
+            raise PreparationError(
                 f"activity must be (trial, time, unit) or (time, unit); got shape {arr.shape}"
             )
+    if 0 in arr.shape:
+        raise PreparationError(f"activity is empty: (trial, time, unit) shape {arr.shape}")
     return arr
+
+
+def _ragged_lengths(X: Any) -> list[int] | None:
+    """The time lengths of a list of (time, unit) trials when they differ, else None."""
+    if not isinstance(X, (list, tuple)) or not X:
+        return None
+    shapes = [np.shape(trial) for trial in X]
+    if any(len(shape) != 2 for shape in shapes):
+        return None
+    lengths = [shape[0] for shape in shapes]
+    return lengths if len(set(lengths)) > 1 else None
+
+
+def as_trial_list(X: Any, *, dtype: type = np.float64) -> list[np.ndarray]:
+    """Activity as a list of (time, unit) float arrays, one per trial; trials may differ in
+    length.
+
+    ``X`` is anything :func:`as_trajectories` accepts, or a list/tuple of (time, unit) arrays
+    (or DataArrays with dims ``time`` and ``unit``) of different lengths, e.g. trials of 40, 55
+    and 48 steps. Raises :class:`PreparationError` when the trials' unit counts differ or a
+    trial is empty.
+    """
+    if _ragged_lengths(X) is None:
+        return list(as_trajectories(X, dtype=dtype))
+    trials = [as_trajectories(trial, dtype=dtype)[0] for trial in X]
+    units = [trial.shape[1] for trial in trials]
+    if len(set(units)) > 1:
+        raise PreparationError(
+            f"trials have different numbers of units ({', '.join(map(str, units))})"
+        )
+    return trials
+
+
+def power_of_two_scaled(arr: np.ndarray) -> tuple[np.ndarray, int]:
+    """``arr`` · 2^−e with e chosen so that max|arr · 2^−e| lies in [0.5, 1), and e.
+
+    Scale-invariant metrics normalise with this *before* squaring anything, so activity of
+    any finite magnitude (1e-150 … 1e150 and beyond) neither overflows nor underflows in Gram
+    matrices and sums of squares. Multiplying by a power of two is exact, so the metric's
+    result is unchanged, bit for bit, for activity whose squares were representable already.
+    All-zero input is returned as it is (e = 0). ``arr`` must be finite.
+    """
+    peak = float(np.max(np.abs(arr), initial=0.0))
+    if peak == 0.0:
+        return arr, 0
+    exponent = int(np.frexp(peak)[1])
+    return np.ldexp(arr, -exponent), exponent
 
 
 def as_samples(X: Any) -> np.ndarray:
@@ -87,6 +144,20 @@ def check_finite(arr: np.ndarray) -> None:
     if not np.all(np.isfinite(arr)):
         n_bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
         raise PreparationError(f"activity contains {n_bad} non-finite values (NaN/inf)")
+
+
+def same_array(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two prepared arrays are bit-identical (then their distance is exactly 0: a
+    computed cosine of a unit vector with itself is 1 only up to rounding, and arccos turns
+    1 − 1e-16 into 1.5e-8 rad)."""
+    if a is b:
+        return True
+    if a.shape != b.shape:
+        return False
+    # Different networks almost always differ in their first entries: a cheap rejection
+    # before the full comparison (features can be n² Gram matrices).
+    head = min(a.size, 16)
+    return bool(np.array_equal(a.ravel()[:head], b.ravel()[:head]) and np.array_equal(a, b))
 
 
 def pair_inner_products(
@@ -224,6 +295,35 @@ def score_method_param(*rules: str) -> Param:
     return Param(rules[0], one_of(*rules), deprecated="score")
 
 
+def _numerical_failure(err: BaseException) -> bool:
+    """Whether ``err`` is a numerical failure on the data (overflow, division by zero, a
+    linear-algebra routine that did not converge, in NumPy or torch) rather than a bug."""
+    return isinstance(err, (ArithmeticError, np.linalg.LinAlgError)) or (
+        isinstance(err, RuntimeError) and "LinAlgError" in type(err).__name__
+    )
+
+
+def _contained(method: Callable[..., Any], error: type[ValueError], what: str) -> Any:
+    """``method`` with numerical failures re-raised as ``error`` (a ValueError) naming the
+    metric, so that the pairwise engine, which records ValueErrors as a network's or a pair's
+    reason, never loses a whole matrix to one network's OverflowError or a torch
+    LinAlgError."""
+
+    @functools.wraps(method)
+    def wrapper(self: Metric, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except ValueError:
+            raise
+        except Exception as err:
+            if not _numerical_failure(err):
+                raise
+            raise error(f"{self.name}: {what} failed: {type(err).__name__}: {err}") from err
+
+    wrapper.__contained__ = True  # type: ignore[attr-defined]
+    return wrapper
+
+
 def _outside_metrics_stacklevel() -> int:
     """The ``stacklevel`` that points a warning at the first frame outside dynsim.metrics
     (the user's call, whether it went through :func:`dynsim.metrics.get` or not)."""
@@ -263,6 +363,15 @@ class Metric:
                 if isinstance(value, Param):
                     declared[key] = value  # a subclass's redeclaration keeps the base's place
         cls._params = declared
+        # Numerical failures on the data become errors the engine contains (see _contained).
+        for method, error, what in (
+            ("prepare", PreparationError, "prepare"),
+            ("compare", ValueError, "compare"),
+            ("compare_batch", ValueError, "compare"),
+        ):
+            impl = vars(cls).get(method)
+            if impl is not None and not getattr(impl, "__contained__", False):
+                setattr(cls, method, _contained(impl, error, what))
         # So that help() and inspect.signature() show the keywords the constructor takes.
         cls.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
             [
@@ -337,7 +446,9 @@ class Metric:
     def prepare(self, X: Any) -> Any:
         """The per-network work on activity ``X`` ((trial, time, unit) array or DataArray, see
         :func:`as_trajectories`), done once per network. Raises :class:`PreparationError` when
-        the activity cannot be used (NaN, constant, too few samples …)."""
+        the activity cannot be used (NaN, constant, too few samples …); in every subclass a
+        numerical failure (OverflowError, a LinAlgError of NumPy or torch …) is re-raised as
+        a PreparationError naming the metric."""
         raise NotImplementedError
 
     def compare(self, a: Any, b: Any) -> float:
@@ -388,6 +499,18 @@ class InnerProductMetric(Metric):
         """Whether this instance's similarity is the feature inner product (default yes)."""
         return True
 
+    def unit_features(self) -> bool:
+        """Whether the features are unit vectors whose self-similarity is exactly 1 (default
+        yes; not for rank comparisons without tie correction, e.g. RSA's rho_a)."""
+        return True
+
+    def identical(self, a: Any, b: Any) -> bool:
+        """Whether two prepared networks have bit-identical unit features: their similarity is
+        then exactly 1 and their distance exactly 0. Computed, ⟨u, u⟩ is 1 only up to
+        rounding, and arccos turns 1 − 1e-16 into 1.5e-8 rad."""
+        fa, fb = getattr(a, self.feature, None), getattr(b, self.feature, None)
+        return self.unit_features() and fa is not None and fb is not None and same_array(fa, fb)
+
     def compare_batch(
         self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
     ) -> np.ndarray:
@@ -400,4 +523,6 @@ class InnerProductMetric(Metric):
             )
         if sims is None:
             return super().compare_batch(prepared_a, prepared_b, pairs)
+        same = [self.identical(prepared_a[i], prepared_b[j]) for i, j in pairs]
+        sims = np.where(same, 1.0, sims)
         return np.asarray(similarity_to_distance(sims, self.score_method), dtype=np.float64)

@@ -7,12 +7,10 @@ from typing import Any
 
 import numpy as np
 
-from dynsim.metrics._linalg import MAX_GRAM_SAMPLES
+from dynsim.metrics._linalg import MAX_GRAM_SAMPLES, centred_samples
 from dynsim.metrics.base import (
     InnerProductMetric,
     PreparationError,
-    as_samples,
-    check_finite,
     score_method_param,
     similarity_to_distance,
 )
@@ -58,9 +56,10 @@ class CKA(InnerProductMetric):
     score_method = score_method_param("angular", "one_minus")
 
     def prepare(self, X: Any) -> PreparedCKA:
-        samples = as_samples(X)
-        check_finite(samples)
-        samples = samples - samples.mean(axis=0, keepdims=True)
+        # Scaled by a power of two before any square (‖XᵀX‖ of activity at 1e76 overflowed and
+        # CKA was π/2), and constant activity refused relative to its magnitude (centring
+        # 1/3 leaves rounding residue, which is not activity).
+        samples = centred_samples(X)
         # ‖XᵀX‖_F computed from the smaller of the two Gram forms.
         norm = np.sqrt(np.linalg.norm(samples.T @ samples))
         if norm == 0:
@@ -74,6 +73,8 @@ class CKA(InnerProductMetric):
     def similarity(self, a: PreparedCKA, b: PreparedCKA) -> float:
         if a.samples.shape[0] != b.samples.shape[0]:
             raise ValueError(f"sample counts differ: {a.samples.shape[0]} vs {b.samples.shape[0]}")
+        if self.identical(a, b):
+            return 1.0
         return float(np.linalg.norm(b.samples.T @ a.samples) ** 2)
 
     def compare(self, a: PreparedCKA, b: PreparedCKA) -> float:

@@ -127,6 +127,8 @@ class DebiasedCKA(InnerProductMetric):
     def similarity(self, a: PreparedDebiasedCKA, b: PreparedDebiasedCKA) -> float:
         if a.samples.shape[0] != b.samples.shape[0]:
             raise ValueError(f"sample counts differ: {a.samples.shape[0]} vs {b.samples.shape[0]}")
+        if self.identical(a, b):
+            return 1.0
         if a.gram_u is not None and b.gram_u is not None:
             return float(a.gram_u @ b.gram_u)
         return _hsic_u_unnormalised(a.samples, b.samples, a.sq_norms, b.sq_norms)

@@ -15,6 +15,7 @@ from dynsim.metrics.base import (
     as_bool,
     as_trajectories,
     check_finite,
+    power_of_two_scaled,
 )
 
 # Training directions with variance below this fraction of the largest are dropped (the
@@ -122,6 +123,9 @@ class LinearPredictivity(Metric):
     def prepare(self, X: Any) -> PreparedPredictivity:
         traj = as_trajectories(X)
         check_finite(traj)
+        # Normalised before any square so that any finite scale works; by a power of two, so
+        # that an absolute ridge scaled alike (α·2^−2e) gives exactly the unscaled fit.
+        traj, exponent = power_of_two_scaled(traj)
         n_trials, n_time, p = traj.shape
         if n_trials < self.n_folds:
             raise PreparationError(
@@ -148,7 +152,10 @@ class LinearPredictivity(Metric):
                 raise PreparationError(f"fold {f}: training activity has zero variance")
             keep = lam > _EIG_TOL * lam[-1]
             scatter = float(np.sum(train_c**2))  # tr(X_cᵀX_c)
-            alpha = self.alpha * scatter / p if self.relative_alpha else self.alpha
+            if self.relative_alpha:
+                alpha = self.alpha * scatter / p
+            else:
+                alpha = float(np.ldexp(self.alpha, -2 * exponent))
             test_c = test - mean
             means.append(mean)
             sums.append(test.sum(axis=0))

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from dynsim.metrics._linalg import centred_samples
 from dynsim.metrics.base import (
     Metric,
     Param,
@@ -14,6 +15,8 @@ from dynsim.metrics.base import (
     as_bool,
     as_samples,
     check_finite,
+    power_of_two_scaled,
+    same_array,
     score_method_param,
     similarity_to_distance,
 )
@@ -54,10 +57,14 @@ class Procrustes(Metric):
     center = Param(True, as_bool)
 
     def prepare(self, X: Any) -> np.ndarray:
-        samples = as_samples(X)
-        check_finite(samples)
         if self.center:
-            samples = samples - samples.mean(axis=0, keepdims=True)
+            # Scaled by a power of two (the norm must not overflow); constant activity is
+            # refused relative to its magnitude (centring leaves rounding residue).
+            samples = centred_samples(X)
+        else:
+            samples = as_samples(X)
+            check_finite(samples)
+            samples, _ = power_of_two_scaled(samples)
         norm = np.linalg.norm(samples)
         if norm == 0:
             raise PreparationError("activity has zero variance (all units constant)")
@@ -66,6 +73,8 @@ class Procrustes(Metric):
     def similarity(self, a: np.ndarray, b: np.ndarray) -> float:
         if a.shape[0] != b.shape[0]:
             raise ValueError(f"sample counts differ: {a.shape[0]} vs {b.shape[0]}")
+        if same_array(a, b):
+            return 1.0
         # The nuclear norm of the smaller cross-product: work is one p×q product and one SVD.
         return float(np.linalg.svd(a.T @ b, compute_uv=False).sum())
 
@@ -92,5 +101,7 @@ class Procrustes(Metric):
             block = prepared_a[i].T @ partners  # (p, k·q)
             cross[rows] = block.reshape(block.shape[0], len(rows), q).transpose(1, 0, 2)
         nuclear = np.linalg.svd(cross, compute_uv=False).sum(axis=-1)
+        same = [same_array(prepared_a[i], prepared_b[j]) for i, j in pairs]
+        nuclear = np.where(same, 1.0, nuclear)
         # The nuclear norm of unit-norm X, Y is ≥ 0, so clipping at −1 changes nothing.
         return similarity_to_distance(nuclear, self.score_method)

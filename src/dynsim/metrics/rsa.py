@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 from scipy import stats
+from scipy.spatial import distance
 
 from dynsim.metrics._linalg import CONSTANT_RTOL as _CONSTANT_RTOL
 from dynsim.metrics.base import (
@@ -16,6 +17,7 @@ from dynsim.metrics.base import (
     as_trajectories,
     check_finite,
     one_of,
+    power_of_two_scaled,
     score_method_param,
     similarity_to_distance,
 )
@@ -49,7 +51,23 @@ def patterns(traj: np.ndarray, rdm_over: str) -> np.ndarray:
 
 
 def rdm_matrix(pats: np.ndarray, kind: str) -> np.ndarray:
-    """Full condition × condition dissimilarity matrix (zero diagonal)."""
+    """Full condition × condition dissimilarity matrix (zero diagonal), in the data's units
+    (a squared-euclidean RDM of activity near 1e160 overflows here; RSA itself compares
+    :func:`scaled_rdm_matrix`, which never does)."""
+    rdm, exponent = scaled_rdm_matrix(pats, kind)
+    return np.ldexp(rdm, exponent)
+
+
+def scaled_rdm_matrix(pats: np.ndarray, kind: str) -> tuple[np.ndarray, int]:
+    """The RDM of :func:`rdm_matrix` divided by 2^e, and e.
+
+    Dissimilarities are formed from the differences of the patterns themselves, never from
+    the expansion ‖x‖² + ‖y‖² − 2⟨x, y⟩: identical patterns then give exactly 0 (the
+    expansion leaves ~1e-14 of rounding, which the square root of the euclidean RDM turns
+    into ~1e-7 and the rank methods then rank as if it were data). Patterns are scaled by a
+    power of two first, so any finite magnitude neither overflows nor underflows.
+    """
+    pats, exponent = power_of_two_scaled(pats)
     scale = float(np.abs(pats).max(initial=0.0))
     if np.ptp(pats, axis=0).max(initial=0.0) <= _CONSTANT_RTOL * scale:
         raise PreparationError("every condition has the same activity pattern")
@@ -60,16 +78,15 @@ def rdm_matrix(pats: np.ndarray, kind: str) -> np.ndarray:
             raise PreparationError(
                 "correlation RDM undefined: some condition's pattern is constant"
             )
-        unit = centred / norms[:, None]
-        rdm = 1.0 - unit @ unit.T
+        # 1 − r(x, y) = ‖u − v‖²/2 for the unit-norm centred patterns u, v.
+        rdm = 0.5 * distance.squareform(distance.pdist(centred / norms[:, None], "sqeuclidean"))
+        exponent = 0  # correlation distances have no units
     else:
         pats = pats - pats.mean(axis=0)  # distances ignore a common shift; less cancellation
-        sq = np.einsum("ij,ij->i", pats, pats)
-        rdm = np.maximum(sq[:, None] + sq[None, :] - 2.0 * (pats @ pats.T), 0.0)
-        if kind == "euclidean":
-            rdm = np.sqrt(rdm)
+        rdm = distance.squareform(distance.pdist(pats, kind))
+        exponent *= 2 if kind == "sqeuclidean" else 1
     np.fill_diagonal(rdm, 0.0)
-    return rdm
+    return rdm, exponent
 
 
 def merge_near_ties(values: np.ndarray, rtol: float = 1e-12) -> np.ndarray:
@@ -153,7 +170,12 @@ class RSA(InnerProductMetric):
     score_method = score_method_param("angular", "one_minus")
 
     def rdm_vector(self, X: Any) -> np.ndarray:
-        """The upper triangle (row-major, k = 1) of the network's RDM."""
+        """The upper triangle (row-major, k = 1) of the network's RDM, in the data's units."""
+        v, exponent = self._scaled_rdm_vector(X)
+        return np.ldexp(v, exponent)
+
+    def _scaled_rdm_vector(self, X: Any) -> tuple[np.ndarray, int]:
+        """:meth:`rdm_vector` divided by 2^e (never overflowing), and e."""
         traj = as_trajectories(X)
         check_finite(traj)
         pats = patterns(traj, self.rdm_over)
@@ -161,11 +183,12 @@ class RSA(InnerProductMetric):
             raise PreparationError(
                 f"RSA needs at least 3 conditions, got {pats.shape[0]} (rdm_over={self.rdm_over!r})"
             )
-        full = rdm_matrix(pats, self.rdm)
-        return full[np.triu_indices(full.shape[0], k=1)]
+        full, exponent = scaled_rdm_matrix(pats, self.rdm)
+        return full[np.triu_indices(full.shape[0], k=1)], exponent
 
     def prepare(self, X: Any) -> PreparedRSA:
-        v = self.rdm_vector(X)
+        # Scale-free comparisons: the RDM's units (a power of two) do not matter.
+        v, _ = self._scaled_rdm_vector(X)
         c = int(round((1 + np.sqrt(1 + 8 * v.size)) / 2))
         scale = float(np.abs(v).max(initial=0.0))
         if self.compare_method == "cosine":
@@ -192,6 +215,8 @@ class RSA(InnerProductMetric):
             raise ValueError(f"condition counts differ: {a.n_conditions} vs {b.n_conditions}")
         if self.compare_method == "tau_a":
             return _tau_a(a, b)
+        if self.identical(a, b):
+            return 1.0
         return float(a.vector @ b.vector)
 
     def compare(self, a: PreparedRSA, b: PreparedRSA) -> float:
@@ -199,6 +224,11 @@ class RSA(InnerProductMetric):
 
     def batch_features(self) -> bool:
         return self.compare_method != "tau_a"  # τ_a is not an inner product of the RDM vectors
+
+    def unit_features(self) -> bool:
+        # rho_a and tau_a have no tie correction: with tied entries an RDM's similarity to
+        # itself is below 1 by their definition (as in rsatoolbox), so it is not forced to 1.
+        return self.compare_method in ("pearson", "spearman", "cosine")
 
 
 def _tau_a(a: PreparedRSA, b: PreparedRSA) -> float:

@@ -7,7 +7,13 @@ from typing import Any
 import numpy as np
 
 from dynsim.metrics._linalg import centred_samples, principal_basis, rank_tol_param
-from dynsim.metrics.base import Metric, Param, score_method_param, similarity_to_distance
+from dynsim.metrics.base import (
+    Metric,
+    Param,
+    same_array,
+    score_method_param,
+    similarity_to_distance,
+)
 
 
 class ShapeMetric(Metric):
@@ -77,6 +83,8 @@ class ShapeMetric(Metric):
     def similarity(self, a: np.ndarray, b: np.ndarray) -> float:
         if a.shape[0] != b.shape[0]:
             raise ValueError(f"sample counts differ: {a.shape[0]} vs {b.shape[0]}")
+        if same_array(a, b):
+            return 1.0
         return float(np.linalg.svd(a.T @ b, compute_uv=False).sum())
 
     def compare(self, a: np.ndarray, b: np.ndarray) -> float:

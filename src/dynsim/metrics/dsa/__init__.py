@@ -38,7 +38,7 @@ from scipy.optimize import linear_sum_assignment
 from dynsim.metrics.base import (
     Metric,
     Param,
-    as_trajectories,
+    as_trial_list,
     check_finite,
     integer,
     optional,
@@ -132,10 +132,15 @@ class _HavokMetric(Metric):
             self.rank = DEFAULT_RANK
 
     def prepare(self, X: Any) -> PreparedDSA:
-        traj = as_trajectories(X)
-        check_finite(traj)
+        """Fit the HAVOK operator of ``X``: (trial, time, unit) activity as for every metric,
+        or a list of (time, unit) trials of different lengths (each delay-embedded on its
+        own). Raises :class:`PreparationError` for non-finite values, trials of different
+        unit counts, a trial too short for the embedding, or an impossible fit."""
+        trials = as_trial_list(X)
+        for trial in trials:
+            check_finite(trial)
         return fit_havok(
-            traj,
+            trials,
             n_delays=self.n_delays,
             delay_interval=self.delay_interval,
             rank=self.rank,
@@ -200,13 +205,18 @@ class DSA(_HavokMetric):
     tol : float > 0
         Gradient-norm tolerance of the float64 polish of the winning start (default 1e-9).
     seed : int
-        Seed of the random starts (results are deterministic for a fixed seed).
+        Seed of the random starts. On CPU the same inputs and seed give the same bits in any
+        process, at any thread count and batch size (benchmarks/dsa_determinism.py); this is
+        not checked on CUDA.
     device : {"auto", "cpu", "cuda"}
         Where the alignment runs; "auto" uses CUDA when available.
 
     Defaults (10 delays, interval 1, rank 10) suit small RNN recordings of a few tens of units
     and ~100 steps per trial; for long, finely sampled recordings raise ``delay_interval`` and
     ``rank`` (Ostrow et al. 2023 use 33 delays, interval 6, rank 50).
+
+    Trials may differ in length: pass a list of (time, unit) arrays (delay embedding and
+    one-step pairs are per trial, as in the reference DSA package).
 
     Invariances: rotation/reflection/permutation of units and a global scale. Symmetric (the
     pair is put in a canonical order before solving, so d(X, Y) = d(Y, X) exactly). A proper
@@ -280,8 +290,8 @@ class DSAWasserstein(_HavokMetric):
 
     Invariant to any similarity transform of the operator, hence to rotations, reflections,
     permutations and global scale of the units. Symmetric; a proper metric between spectra of
-    equal rank (zero-padding makes it rank-dependent otherwise). HAVOK parameters as in
-    :class:`DSA`.
+    equal rank (zero-padding makes it rank-dependent otherwise). HAVOK parameters, and
+    trials of different lengths (a list of (time, unit) arrays), as in :class:`DSA`.
     """
 
     name = "dsa_wasserstein"

@@ -80,6 +80,24 @@ def _keep_rejected(mask: torch.Tensor, new: torch.Tensor, old: torch.Tensor) -> 
     return new.index_copy_(0, rej, old.index_select(0, rej))
 
 
+def _shift_in(
+    hist: list[torch.Tensor], new: torch.Tensor, mask: torch.Tensor
+) -> list[torch.Tensor]:
+    """A history (oldest first) with ``new`` appended and its oldest entry dropped in the
+    rows where ``mask`` holds; the other rows keep their entries in their places.
+
+    Tensors of ``hist`` (from the second on) and ``new`` are modified in place and reused.
+    """
+    out = [*hist[1:], new]
+    if bool(mask.all()):
+        return out
+    rej = torch.nonzero(~mask).flatten()
+    kept = [t.index_select(0, rej) for t in hist]  # before any tensor is overwritten
+    for t, rows in zip(out, kept, strict=True):
+        t.index_copy_(0, rej, rows)
+    return out
+
+
 def _maximise(
     A: torch.Tensor,
     B: torch.Tensor,
@@ -157,10 +175,15 @@ def _maximise(
         X = D * (-tau).view(-1, 1, 1)
         xn2 = (tau * dnorm) ** 2
         Cn = _newton_schulz(torch.baddbmm(C, X, C), 1)
+        # Extra Newton–Schulz steps per problem, decided by its own step length: a count
+        # taken from the batch (e.g. its largest step) would make a pair's result depend on
+        # which other pairs share its batch.
         more = xn2 > 2e-3
         if bool(more.any()):
-            steps = 1 if float(xn2.max()) < 0.05 else 2
-            Cn[more] = _newton_schulz(Cn[more], steps)
+            Cn[more] = _newton_schulz(Cn[more], 1)
+            most = xn2 >= 0.05
+            if bool(most.any()):
+                Cn[most] = _newton_schulz(Cn[most], 1)
         fn, gn = _value_and_gradient(A, B, Cn)
         ok = fn >= f - 1e-4 * tau * slope  # Armijo on F = −f
         # --- history update (accepted steps with positive curvature).
@@ -169,15 +192,17 @@ def _maximise(
         yy = _bdot(y, y)
         upd = ok & (sy > 1e-12 * torch.sqrt(xn2 * yy))
         if bool(upd.any()):
+            # Each problem keeps its own newest-``memory`` history: where this step is not
+            # stored the problem's history stays exactly as it was, so a problem's path is
+            # the same whichever problems share its batch (a slot of zeros, ρ = 0, is an exact
+            # no-op in the two-loop recursion).
             if len(S_hist) < memory:
-                S_hist.append(_keep_rejected(upd, X, torch.zeros_like(X)))
-                Y_hist.append(_keep_rejected(upd, y, torch.zeros_like(y)))
-                rho.append(torch.zeros_like(sy))
-            else:
-                S_hist.append(_keep_rejected(upd, X, S_hist.pop(0)))
-                Y_hist.append(_keep_rejected(upd, y, Y_hist.pop(0)))
-                rho.append(rho.pop(0))
-            rho[-1] = torch.where(upd, 1.0 / torch.where(upd, sy, 1.0), rho[-1])
+                S_hist.insert(0, torch.zeros_like(X))
+                Y_hist.insert(0, torch.zeros_like(y))
+                rho.insert(0, torch.zeros_like(sy))
+            S_hist = _shift_in(S_hist, X, upd)
+            Y_hist = _shift_in(Y_hist, y, upd)
+            rho = _shift_in(rho, 1.0 / torch.where(upd, sy, 1.0), upd)
             gamma = torch.where(upd, sy / yy.clamp_min(1e-30), gamma)
         C = _keep_rejected(ok, Cn, C)
         g = _keep_rejected(ok, gn, g)
@@ -413,7 +438,10 @@ def align_operators(
        (gradient norm < ``tol`` or stalled, at most 100 iterations); its value, computed
        exactly from an orthogonal C, is kept if it beats step 1.
 
-    ``max_iter`` caps the iterations of steps 2 and 3. Deterministic for a fixed ``seed``.
+    ``max_iter`` caps the iterations of steps 2 and 3. Deterministic for a fixed ``seed``:
+    on CPU the same pairs give the same bits, in any process and whichever other pairs share
+    the batch (every problem of the batched search keeps its own L-BFGS history and
+    retraction; benchmarks/dsa_determinism.py checks this).
     Runs on ``device`` ("auto": CUDA when available). Chunks of pairs bound the memory.
     """
     dev = resolve_device(device)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dynsim.metrics.base import PreparationError
+from dynsim.metrics.base import PreparationError, power_of_two_scaled
 
 if TYPE_CHECKING:
     import torch
@@ -83,6 +84,22 @@ class PreparedDSA:
     singular_values: np.ndarray
 
 
+def _trial_list(traj: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
+    """``traj`` as a list of (time, unit) float64 trials (a 3-D array or a list of 2-D ones)."""
+    if isinstance(traj, np.ndarray):
+        if traj.ndim != 3:
+            raise ValueError(f"trajectories must be (trial, time, unit), got shape {traj.shape}")
+        return list(np.asarray(traj, dtype=np.float64))
+    trials = [np.asarray(t, dtype=np.float64) for t in traj]
+    if not trials or any(t.ndim != 2 for t in trials):
+        shapes = [t.shape for t in trials]
+        raise ValueError(f"trajectories must be a list of (time, unit) arrays, got {shapes}")
+    units = {t.shape[1] for t in trials}
+    if len(units) > 1:
+        raise PreparationError(f"trials have different numbers of units: {sorted(units)}")
+    return trials
+
+
 def _choose_rank(
     s: np.ndarray,
     numerical_rank: int,
@@ -118,7 +135,7 @@ def _randomized_svd(
 
 
 def fit_havok(
-    traj: np.ndarray,
+    traj: np.ndarray | Sequence[np.ndarray],
     *,
     n_delays: int = DEFAULT_N_DELAYS,
     delay_interval: int = DEFAULT_DELAY_INTERVAL,
@@ -129,10 +146,12 @@ def fit_havok(
     reduced_rank: int | None = None,
     lam: float | None = None,
 ) -> PreparedDSA:
-    r"""Fit the HAVOK operator of activity ``traj`` (trial, time, unit).
+    r"""Fit the HAVOK operator of activity ``traj``: a (trial, time, unit) array, or a list of
+    (time, unit) arrays whose lengths may differ (e.g. trials of 40, 55 and 48 steps).
 
     1. Each trial is delay-embedded (:func:`delay_embed`) and the trials are stacked into the
-       Hankel matrix H (rows = trial × embedded time, columns = D·unit).
+       Hankel matrix H (rows = trial × embedded time, columns = D·unit). With trials of
+       different lengths each is embedded on its own (as in the reference DSA package).
     2. SVD Hᵀ = U S Vᵀ. V is split back into trials and, *within each trial*,
        V₋ = V[:-1], V₊ = V[1:] (no pair straddles a trial boundary).
     3. On the first r columns, the ridge regression
@@ -153,36 +172,97 @@ def fit_havok(
     it the fit needs more one-step pairs than r (else :class:`PreparationError`: A would
     interpolate any data). ``lam`` is its former name (deprecated: FutureWarning; ``lam``
     now only means the INSD penalty weight).
-    Everything is computed in float64; when min(H.shape) > 2000 and ``rank`` is an integer,
-    the leading singular vectors come from a seeded randomized SVD.
+    Everything is computed in float64, on activity first scaled by a power of two to a
+    largest magnitude below 1 (exact, so the fit is unchanged, but activity of any finite
+    scale works; ``singular_values`` and ``rank_threshold`` stay in the data's units).
+    When min(H.shape) > 2000 and ``rank`` is an integer, the leading singular vectors come
+    from a seeded randomized SVD.
+
+    The fit runs on one torch/MKL thread (the setting is restored afterwards): threaded
+    SVDs and products sum in an order that depends on the thread count, which changed the
+    operator by up to 2e-13 between a 1- and a 2-thread process (e.g. a Ray worker, which
+    runs with OMP_NUM_THREADS=1, and the driver); on one thread the same input gives the
+    same bits in every process. A concurrent torch computation in another Python thread
+    runs on one thread meanwhile.
+
+    Raises :class:`PreparationError` when a trial is too short for the embedding (naming
+    the trial and its length), the trials' unit counts differ, or the fit is impossible.
     """
     import torch  # here, not at module level: importing dynsim.metrics stays torch-free
 
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _fit(
+            traj,
+            n_delays=n_delays,
+            delay_interval=delay_interval,
+            rank=rank,
+            rank_threshold=rank_threshold,
+            rank_explained_variance=rank_explained_variance,
+            ridge=ridge,
+            reduced_rank=reduced_rank,
+            lam=lam,
+        )
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _fit(
+    traj: np.ndarray | Sequence[np.ndarray],
+    *,
+    n_delays: int,
+    delay_interval: int,
+    rank: int | None,
+    rank_threshold: float | None,
+    rank_explained_variance: float | None,
+    ridge: float,
+    reduced_rank: int | None,
+    lam: float | None,
+) -> PreparedDSA:
+    """The body of :func:`fit_havok` (on whatever thread count is set)."""
+    import torch
+
     if lam is not None:
         warnings.warn(
-            "fit_havok(lam=...) is deprecated; use ridge=... instead", FutureWarning, stacklevel=2
+            "fit_havok(lam=...) is deprecated; use ridge=... instead", FutureWarning, stacklevel=3
         )
         ridge = lam
-    if traj.ndim != 3:
-        raise ValueError(f"trajectories must be (trial, time, unit), got shape {traj.shape}")
-    emb = delay_embed(traj, n_delays, delay_interval)
-    n_trials, n_rows, width = emb.shape
-    if n_rows < 2:
-        raise PreparationError("each trial needs at least two delay-embedded time points")
+    trials = _trial_list(traj)
+    # A power of two: exact, so nothing changes but the range (no overflow in the SVD's or
+    # R²'s sums of squares for activity at 1e160).
+    peak = max(float(np.max(np.abs(t), initial=0.0)) for t in trials)
+    exponent = power_of_two_scaled(np.array([peak]))[1]
+    trials = [np.ldexp(t, -exponent) for t in trials]
+    if rank_threshold is not None:
+        rank_threshold = float(np.ldexp(rank_threshold, -exponent))
+    embedded = []
+    for k, trial in enumerate(trials):
+        if trial.shape[0] - (n_delays - 1) * delay_interval < 2:
+            raise PreparationError(
+                f"trial {k} has {trial.shape[0]} time steps; n_delays={n_delays}, "
+                f"delay_interval={delay_interval} need at least "
+                f"{(n_delays - 1) * delay_interval + 2} (two delay-embedded time points)"
+            )
+        embedded.append(delay_embed(trial[None], n_delays, delay_interval)[0])
+    rows = [e.shape[0] for e in embedded]  # embedded time points per trial
     # The linear algebra runs in torch (float64): one BLAS/LAPACK for the whole module.
-    H = torch.from_numpy(np.ascontiguousarray(emb.reshape(n_trials * n_rows, width)))
+    H = torch.from_numpy(np.ascontiguousarray(np.concatenate(embedded)))
     if rank is not None and min(H.shape) > _FULL_SVD_MAX_MIN_DIM:
         V, s, Ut = _randomized_svd(H, min(rank, min(H.shape)))
     else:
         V, s, Ut = torch.linalg.svd(H, full_matrices=False)
-    s_np = s.numpy().copy()
-    if s_np.size == 0 or s_np[0] == 0.0:
+    s_scaled = s.numpy()
+    if s.numel() == 0 or float(s[0]) == 0.0:
         raise PreparationError("activity is identically zero; no dynamics to fit")
-    numerical_rank = int(np.sum(s_np > s_np[0] * max(H.shape) * np.finfo(np.float64).eps))
-    r = _choose_rank(s_np, numerical_rank, rank, rank_threshold, rank_explained_variance)
-    V3 = V[:, :r].reshape(n_trials, n_rows, r)
-    v_minus = V3[:, :-1].reshape(-1, r)
-    v_plus = V3[:, 1:].reshape(-1, r)
+    eps = np.finfo(np.float64).eps
+    numerical_rank = int(np.sum(s_scaled > s_scaled[0] * max(H.shape) * eps))
+    r = _choose_rank(s_scaled, numerical_rank, rank, rank_threshold, rank_explained_variance)
+    s_np = np.ldexp(s_scaled, exponent)  # reported in the data's units
+    # One-step pairs within each trial, never across a trial boundary.
+    V_trials = torch.split(V[:, :r], rows)
+    v_minus = torch.cat([v[:-1] for v in V_trials])
+    v_plus = torch.cat([v[1:] for v in V_trials])
     if ridge == 0 and v_minus.shape[0] <= r:
         # r unknowns per output from ≤ r equations: any data are fitted exactly (R² = 1) and
         # the operator is arbitrary, so distances between such fits mean nothing.
@@ -195,7 +275,10 @@ def fit_havok(
         gram = v_minus.T @ v_minus + ridge * torch.eye(r, dtype=torch.float64)
         A_t = torch.linalg.solve(gram, v_minus.T @ v_plus).T
     else:
-        A_t = torch.linalg.lstsq(v_minus, v_plus).solution.T
+        # gelsd (SVD-based, rank-revealing minimum-norm like the default gelsy) gives the same
+        # bits call after call; MKL's gelsy differs in the last bit between calls on the same
+        # input, and the alignment's non-convex search can amplify that to 1e-3 rad.
+        A_t = torch.linalg.lstsq(v_minus, v_plus, driver="gelsd").solution.T
     if reduced_rank is not None and reduced_rank < r:
         W = A_t.T
         fitted = v_minus @ W
@@ -210,7 +293,7 @@ def fit_havok(
     if np.linalg.norm(A) == 0.0:
         raise PreparationError("HAVOK operator is zero (no temporal structure)")
     # One-step prediction R² on the delay-embedded data (includes the truncation error).
-    h_plus = H.view(n_trials, n_rows, width)[:, 1:].reshape(-1, width)
+    h_plus = torch.cat([h[1:] for h in torch.split(H, rows)])
     h_hat = (v_minus @ A_t.T) @ (s[:r, None] * Ut[:r])
     resid = float(torch.sum((h_plus - h_hat) ** 2))
     total = float(torch.sum((h_plus - h_plus.mean(dim=0)) ** 2))
