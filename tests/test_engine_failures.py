@@ -109,7 +109,9 @@ def test_any_exception_is_contained_to_its_network_or_pair(batch_size):
     status = ds["status"]
     for other in ("ok", "ok2", "narrow", "huge"):
         reason = str(status.sel(model_a="huge", model_b=other).values)
-        assert reason.startswith("network 'huge': prepare failed: OverflowError: ")
+        # The metric names itself (metrics.base contains numerical failures), the engine the
+        # network.
+        assert reason.startswith("network 'huge': prepare failed: OverflowError in procrustes")
         assert np.isnan(float(ds["distance"].sel(model_a=other, model_b="huge")))
     reason = str(status.sel(model_a="ok", model_b="narrow").values)
     assert reason == "compare of 'ok' vs 'narrow' failed: TypeError: unsupported operand shapes"

@@ -318,7 +318,8 @@ def _contained(method: Callable[..., Any], error: type[ValueError], what: str) -
         except Exception as err:
             if not _numerical_failure(err):
                 raise
-            raise error(f"{self.name}: {what} failed: {type(err).__name__}: {err}") from err
+            # "OverflowError in cka.prepare: …": the engine prefixes the network or the pair.
+            raise error(f"{type(err).__name__} in {self.name}.{what}: {err}") from err
 
     wrapper.__contained__ = True  # type: ignore[attr-defined]
     return wrapper
