@@ -274,6 +274,16 @@ def _check_models(config: dict[str, Any]) -> None:
         )
     seen: set[str] = set()
     for spec in network_specs(config):
+        # The model's own check (0 < dt ≤ tau) fires below too; here the key is named exactly.
+        dt = float(spec.task_params.get("dt", 20.0))
+        tau = spec.model_params.get("tau")
+        if isinstance(tau, (int, float)) and tau < dt:
+            own = "tau" in (per_arch.get(spec.arch) or {})
+            key = f"model.params.{spec.arch}.tau" if own else "model.tau_ms"
+            raise ConfigError(
+                f"config key '{key}': tau = {tau} ms is shorter than the time step of task "
+                f"{spec.task!r} (dt = {dt} ms); a leaky network needs dt ≤ tau"
+            )
         # Seeds do not change what is built; one build per distinct architecture + parameters.
         what = json.dumps(
             [spec.arch, spec.task, spec.regime, spec.model_params], sort_keys=True, default=str
