@@ -266,3 +266,23 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path, capsys):
     assert main(["check-config", str(path), "--defaults", "none"]) == 2
     err = capsys.readouterr().err
     assert "broken.yaml, line 3, column 6: YAML syntax error" in err and "Traceback" not in err
+
+
+def test_schema_model_params_match_the_classes():
+    """model.params.<arch> lists exactly each class's keywords (less the layer sizes and dt,
+    which is the task's), and its enums the classes' choices: the schema cannot drift."""
+    import inspect
+
+    from dynsim.models.mamba import HIDDEN_CHOICES
+    from dynsim.models.recurrent import ACTIVATIONS
+
+    per_arch = schema()["properties"]["model"]["properties"]["params"]["properties"]
+    assert sorted(per_arch) == models.available()
+    for arch, cls in models.ARCHITECTURES.items():
+        keywords = set(inspect.signature(cls).parameters) - {"n_input", "n_hidden", "n_output"}
+        assert set(per_arch[arch]["properties"]) == keywords - {"dt"}, arch
+    assert sorted(per_arch["leaky_rnn"]["properties"]["activation"]["enum"]) == sorted(ACTIVATIONS)
+    assert sorted(schema()["properties"]["grid"]["properties"]["activation"]["items"]["enum"]) == (
+        sorted(ACTIVATIONS)
+    )
+    assert tuple(per_arch["mamba"]["properties"]["hidden"]["enum"]) == HIDDEN_CHOICES

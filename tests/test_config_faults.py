@@ -49,16 +49,31 @@ FAULTS: list[tuple[str, str, str]] = [
     ("tau NaN", "model: {tau_ms: .nan}", "config key 'model.tau_ms'"),
     ("tau below dt", "model: {tau_ms: 10}", "config key 'model.tau_ms'"),
     ("arch tau below dt", "model: {params: {gru: {tau: 5}}}", "config key 'model.params.gru.tau'"),
-    ("gru key typo", "model: {params: {gru: {noise_stdd: 0.1}}}", "config key 'model.params.gru'"),
+    (
+        "gru key typo",
+        "model: {params: {gru: {noise_stdd: 0.1}}}",
+        "config key 'model.params.gru.noise_stdd'",
+    ),
+    ("dt in model params", "model: {params: {gru: {dt: 10}}}", "config key 'model.params.gru.dt'"),
+    (
+        "negative noise",
+        "model: {params: {lstm: {noise_std: -1}}}",
+        "config key 'model.params.lstm.noise_std'",
+    ),
+    (
+        "mamba hidden choice",
+        "model: {params: {mamba: {hidden: cell}}}",
+        "config key 'model.params.mamba.hidden'",
+    ),
     (
         "unknown activation",
         "model: {params: {leaky_rnn: {activation: banana}}}",
-        "config key 'model.params.leaky_rnn'",
+        "config key 'model.params.leaky_rnn.activation'",
     ),
     (
         "unknown architecture's params",
         "model: {params: {transfomer: {}}}",
-        "config key 'model.params'",
+        "config key 'model.params.transfomer'",
     ),
     (
         "gru noise NaN",
