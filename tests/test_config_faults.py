@@ -127,7 +127,17 @@ FAULTS: list[tuple[str, str, str]] = [
     (
         "task param typo",
         "task: {params: {pdm: {coherencez: [0.1]}}}",
-        "config key 'task.params.pdm'",
+        "config key 'task.params.pdm.coherencez'",
+    ),
+    (
+        "go/no-go param typo (**params)",
+        "tasks: [gonogo]\ntask: {params: {gonogo: {sigmaa: 0.1}}}",
+        "config key 'task.params.gonogo.sigmaa'",
+    ),
+    (
+        "param typo of a task not in the fan-out",
+        "task: {params: {flipflop: {n_bitz: 3}}}",
+        "config key 'task.params.flipflop.n_bitz'",
     ),
     ("params of an unknown task", "task: {params: {pdmm: {}}}", "config key 'task.params'"),
     (

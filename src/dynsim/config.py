@@ -406,14 +406,43 @@ def _check_task_params(config: dict[str, Any]) -> None:
             f"config key 'task.params': unknown task(s) {unknown}; "
             f"available: {', '.join(tasks.available())}"
         )
+    for name, own in per_task.items():
+        # A constructor that takes **params (the go/no-go family's, through its base class)
+        # would swallow a typo; its keywords are the named ones along its class hierarchy.
+        known = _task_keywords(tasks.TASKS[name])
+        typos = [key for key in own if key not in known]
+        if typos:
+            raise ConfigError(
+                f"config key 'task.params.{name}.{typos[0]}': task {name!r} has no parameter "
+                f"{typos[0]!r}; its parameters: {', '.join(sorted(known))}"
+            )
     shared = {k: v for k, v in section.items() if k != "params"}
-    for name in config.get("tasks", []):
+    for name in sorted(set(config.get("tasks", [])) | set(per_task)):
         params = {**tasks.accepted_params(name, shared), **per_task.get(name, {})}
         try:
             tasks.get(name, **params)
         except (TypeError, ValueError) as err:
             key = f"task.params.{name}" if name in per_task else "task"
             raise ConfigError(f"config key '{key}': task {name!r}: {err}") from None
+
+
+def _task_keywords(cls: type) -> set[str]:
+    """The named keyword parameters of task class ``cls``'s constructor, following ``**params``
+    up the class hierarchy (a subclass's ``**params`` reach its base's ``__init__``)."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        parameters = inspect.signature(init).parameters
+        names |= {
+            n
+            for n, p in parameters.items()
+            if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        }
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            break
+    return names
 
 
 def regimes(config: dict[str, Any]) -> list[str]:
