@@ -196,3 +196,93 @@ def test_old_metric_key_in_a_config_is_accepted_with_a_warning_naming_the_new_ke
     with pytest.warns(FutureWarning, match="compare.metrics.rsa.compare_method"):
         rsa = metrics.get("rsa", **config["compare"]["metrics"]["rsa"])
     assert procrustes.score_method == "euclidean" and rsa.compare_method == "tau_a"
+
+
+@pytest.mark.parametrize(
+    ("task", "message"),
+    [
+        # one task of each family: decision, go/no-go, Yang/Driscoll, INSD (epochs, flip-flop)
+        ("pdm", "epoch 'fixation' (test_timing) lasts 200 ms"),
+        ("gonogo", "epoch 'fixation' (test_timing) lasts 200 ms"),
+        ("delay_pro", "epoch 'fixation' (test_timing) lasts 500 ms"),
+        ("react_pro", "epoch 'decision' (test_timing) lasts 500 ms"),
+        ("cdi", "epoch 'fixation' (test_timing) lasts 200 ms"),
+        ("flipflop", "flipflop's pulse_ms lasts 40 ms"),
+    ],
+)
+def test_dt_longer_than_an_epoch_is_an_error_naming_it(task, message):
+    """Issue 13, item 7: dt = 1000 used to make every epoch one 1000 ms step."""
+    with pytest.raises(ValueError, match=re.escape(message) + r".*dt = 1000 ms"):
+        tasks.get(task, dt=1000)
+    # A train range entirely below one step is refused too; one starting below it is not
+    # (cdi's delay is drawn from [0, 300] ms at dt = 20).
+    if task == "pdm":
+        with pytest.raises(
+            ValueError, match=r"epoch 'stimulus' \(train_timing, at most\) lasts 15"
+        ):
+            tasks.get(task, train_timing={"stimulus": [5, 15]})
+    tasks.get(task, dt=10).test_batch()  # shorter steps than the default stay valid
+
+
+def test_every_task_keeps_its_default_timing():
+    """The dt check leaves the defaults (dt = 20 ms) of every task valid."""
+    for name in tasks.available():
+        tasks.get(name)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("learning_rate", float("nan")),
+        ("learning_rate", float("inf")),
+        ("grad_clip", float("nan")),
+        ("weight_decay", float("inf")),
+        ("target_accuracy", float("nan")),
+        ("checkpoints", (1.0, 0.5, 0.0)),
+        ("checkpoints", (0.0, 0.5, 0.5)),
+    ],
+)
+def test_training_config_refuses_nan_inf_and_unsorted_checkpoints(field, value):
+    """The spec refuses them too (a spec JSON written by hand, not only through a config)."""
+    from dynsim.spec import TrainingConfig
+
+    with pytest.raises(ValueError, match=field if field != "checkpoints" else "increasing"):
+        TrainingConfig(**{field: value})
+
+
+@pytest.mark.parametrize(("field", "value"), [("lam", float("nan")), ("ridge", float("inf"))])
+def test_insd_config_refuses_nan_and_inf(field, value):
+    from dynsim.spec import InsdConfig
+
+    with pytest.raises(ValueError, match=field):
+        InsdConfig(**{field: value})
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path, capsys):
+    from dynsim.cli import main
+
+    path = tmp_path / "broken.yaml"
+    path.write_text("experiment: x\ntasks: [pdm\nseeds: [0]\n")
+    assert main(["check-config", str(path), "--defaults", "none"]) == 2
+    err = capsys.readouterr().err
+    assert "broken.yaml, line 3, column 6: YAML syntax error" in err and "Traceback" not in err
+
+
+def test_schema_model_params_match_the_classes():
+    """model.params.<arch> lists exactly each class's keywords (less the layer sizes and dt,
+    which is the task's), and its enums the classes' choices: the schema cannot drift."""
+    import inspect
+
+    from dynsim.models.mamba import HIDDEN_CHOICES
+    from dynsim.models.recurrent import ACTIVATIONS
+
+    per_arch = schema()["properties"]["model"]["properties"]["params"]["properties"]
+    assert sorted(per_arch) == models.available()
+    for arch, cls in models.ARCHITECTURES.items():
+        keywords = set(inspect.signature(cls).parameters) - {"n_input", "n_hidden", "n_output"}
+        assert set(per_arch[arch]["properties"]) == keywords - {"dt"}, arch
+    assert sorted(per_arch["leaky_rnn"]["properties"]["activation"]["enum"]) == sorted(ACTIVATIONS)
+    assert sorted(schema()["properties"]["grid"]["properties"]["activation"]["items"]["enum"]) == (
+        sorted(ACTIVATIONS)
+    )
+    assert tuple(per_arch["mamba"]["properties"]["hidden"]["enum"]) == HIDDEN_CHOICES

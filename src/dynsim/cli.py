@@ -206,8 +206,23 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-o", "--out", type=Path, required=True)
     p.set_defaults(func=_cmd_summary)
 
-    p = sub.add_parser("check-config", help="validate an experiment config and list its networks")
-    p.add_argument("config", type=Path)
+    p = sub.add_parser(
+        "check-config",
+        help="validate an experiment config (merged as the workflow merges it) and list its "
+        "networks",
+        description="Validate what `snakemake --configfile FILE ...` would run: the FILEs "
+        "merged together and over the workflow's default config (nested keys merged key by "
+        "key, as Snakemake does), every key and value checked as the workflow checks it "
+        "before any job.",
+    )
+    p.add_argument("config", type=Path, nargs="+", metavar="FILE", help="config file(s)")
+    p.add_argument(
+        "--defaults",
+        default="config.yaml",
+        metavar="PATH",
+        help="the workflow's default config the FILEs are merged over (default: config.yaml "
+        "of the current directory, when it exists); 'none' validates the FILEs alone",
+    )
     p.set_defaults(func=_cmd_check_config)
 
     p = sub.add_parser("metrics", help="list the available metrics")
@@ -565,15 +580,21 @@ def _cmd_summary(args: argparse.Namespace) -> int:
 
 
 def _cmd_check_config(args: argparse.Namespace) -> int:
-    import yaml
+    from dynsim.config import load, network_specs, training_sources
 
-    from dynsim.config import network_specs, training_sources, validate
-
-    config = validate(yaml.safe_load(args.config.read_text()))
+    defaults = None if args.defaults.lower() == "none" else Path(args.defaults)
+    if defaults is not None and not defaults.is_file():
+        if args.defaults != "config.yaml":  # named explicitly: it must exist
+            raise FileNotFoundError(f"--defaults: no config file {defaults}")
+        defaults = None
+    # The same merge and validation as the workflow's parse (workflow/rules/common.smk).
+    config = load(args.config, defaults=defaults)
     specs = network_specs(config)
     sources = training_sources(config)
+    files = ", ".join(map(str, args.config))
+    over = f" (merged over {defaults})" if defaults is not None else ""
     print(
-        f"{args.config}: valid; {len(specs)} networks ({len(specs) - len(sources)} trained), "
+        f"{files}{over}: valid; {len(specs)} networks ({len(specs) - len(sources)} trained), "
         f"metrics: {', '.join(config['compare']['metrics'])}"
     )
     for spec in specs:

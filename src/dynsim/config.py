@@ -7,13 +7,20 @@ and out-of-range values fail before any job starts, with the offending key in th
 
 from __future__ import annotations
 
+import collections.abc
 import copy
+import difflib
 import inspect
 import itertools
+import math
+import os
+from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import jsonschema
+import numpy as np
 import yaml
 
 from dynsim import grid as grids
@@ -33,7 +40,117 @@ from dynsim.spec import (
 
 
 class ConfigError(ValueError):
-    """The config does not match the schema; the message names the key."""
+    """The config does not match the schema; the message names the key (or the file)."""
+
+
+#: The workflow's default config, next to the Snakefile; ``--configfile`` overlays merge over it.
+DEFAULT_CONFIG = "config.yaml"
+#: Seeds must fit every RNG they reach (NumPy's legacy RandomState takes < 2**32).
+MAX_SEED = 2**32 - 1
+
+
+def read(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The mapping in the YAML (or JSON) file ``path``.
+
+    Raises ConfigError naming the file (and the line and column of a YAML syntax error), when
+    the file cannot be read or its top level is not a mapping of keys."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"config file {path}: cannot be read ({err.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ConfigError(f"config file {path}{where}: YAML syntax error: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"config file {path}: the top level must be a mapping of keys, "
+            f"got a {type(data).__name__}"
+        )
+    return data
+
+
+def merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """``overlay`` merged over ``base`` exactly as Snakemake merges a ``--configfile`` over
+    the workflow's ``configfile:`` (``snakemake.utils.update_config``): a mapping merges key
+    by key (recursively; over a non-mapping it replaces it), any other value (a list, a
+    number, null) replaces the base's. Returns a new dict; neither argument is changed."""
+    merged = copy.deepcopy(base)
+
+    def update(target: Any, source: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(target, collections.abc.Mapping):
+            target = {}
+        for key, value in source.items():
+            if isinstance(value, collections.abc.Mapping):
+                target[key] = update(target.get(key, {}), value)
+            else:
+                target[key] = copy.deepcopy(value)
+        return target
+
+    return update(merged, overlay)
+
+
+def check_overlays(base: dict[str, Any], overlays: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Refuse an empty mapping in an overlay where the base has a non-empty one (e.g.
+    ``compare: {metrics: {}}``): overlays merge key by key, so it would silently keep the
+    base's entries (every default metric) instead of clearing them.
+
+    ``overlays``: (file name, its mapping) in order. Raises ConfigError naming key and file."""
+
+    def walk(old: Any, new: dict[str, Any], prefix: str, name: str) -> None:
+        for key, value in new.items():
+            if not isinstance(value, dict):
+                continue
+            before = old.get(key) if isinstance(old, dict) else None
+            path = f"{prefix}{key}"
+            if not value and isinstance(before, dict) and before:
+                raise ConfigError(
+                    f"config key '{path}': the empty mapping in {name} does not clear the "
+                    f"{len(before)} entries ({', '.join(map(str, before))}) it is merged over "
+                    "(overlays merge key by key); list the entries you want instead"
+                )
+            walk(before, value, f"{path}.", name)
+
+    merged = copy.deepcopy(base)
+    for name, overlay in overlays:
+        walk(merged, overlay, "", name)
+        merged = merge(merged, overlay)
+
+
+def load(
+    paths: Sequence[str | os.PathLike[str]],
+    defaults: str | os.PathLike[str] | None = DEFAULT_CONFIG,
+) -> dict[str, Any]:
+    """The config the workflow runs for ``snakemake --configfile P1 P2 ...``: the overlays
+    ``paths`` merged together and then over ``defaults`` (the workflow's ``config.yaml``;
+    None or a missing file: no defaults), as Snakemake does (:func:`merge`), then
+    :func:`validate`-d (defaults of the schema filled in).
+
+    Raises ConfigError naming the file (syntax) or the key (content)."""
+    base: dict[str, Any] = {}
+    if defaults is not None and Path(defaults).is_file():
+        base = read(defaults)
+        # A file given as an overlay that is the defaults file itself adds nothing.
+        paths = [p for p in paths if not _same_file(p, defaults)]
+    overlays = [(str(p), read(p)) for p in paths]
+    check_overlays(base, overlays)
+    overlay: dict[str, Any] = {}
+    for _, data in overlays:  # Snakemake merges the --configfile files together first
+        overlay = merge(overlay, data)
+    return validate(merge(base, overlay))
+
+
+def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    try:
+        return Path(a).resolve() == Path(b).resolve()
+    except OSError:
+        return False
 
 
 def schema() -> dict[str, Any]:
@@ -42,13 +159,24 @@ def schema() -> dict[str, Any]:
 
 
 def validate(config: dict[str, Any]) -> dict[str, Any]:
-    """Validate ``config`` against the schema, fill defaults and check registry names."""
+    """Validate ``config`` (the merged config, see :func:`load`) in place and return it:
+    no NaN or infinite number anywhere, the JSON schema (which fills defaults), the
+    registries' names, then every nested section by building what it configures (metrics,
+    models, tasks and their test sets, the compare selection).
+
+    Raises ConfigError whose first line is ``config key '<dotted.path>': <what is wrong>``
+    (further schema errors on the following lines)."""
+    if not isinstance(config, dict):
+        raise ConfigError(f"config: the top level must be a mapping, got {type(config).__name__}")
+    _check_finite(config, "")
     errors = sorted(
-        _DefaultFillingValidator(schema()).iter_errors(config), key=lambda e: list(e.path)
+        _DefaultFillingValidator(schema()).iter_errors(config),
+        key=lambda e: [str(p) for p in e.absolute_path],
     )
     if errors:
-        lines = [f"config key '{_path(e)}': {e.message}" for e in errors]
-        raise ConfigError("invalid config:\n  " + "\n  ".join(lines))
+        lines = [f"config key '{_path(e)}': {_message(e)}" for e in errors]
+        more = f"\n  ({len(lines) - 1} more:)\n  " + "\n  ".join(lines[1:]) if lines[1:] else ""
+        raise ConfigError(lines[0] + more)
     from dynsim import metrics, models, tasks
 
     checks = [
@@ -66,11 +194,41 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
             raise ConfigError(
                 f"config key '{key}': unknown name(s) {unknown}; available: {', '.join(known)}"
             )
+    _check_checkpoints(config)
     _check_metric_params(config)
     _check_regimes(config)
     _check_task_params(config)
     _check_grid(config)
+    _check_models(config)
+    _check_selection(config)
     return config
+
+
+def _check_finite(value: Any, path: str) -> None:
+    """No NaN or ±inf anywhere (YAML ``.nan``, ``.inf``): the schema's bounds do not catch
+    them (every comparison with NaN is false), and inf learning rates or taus run to exit 0
+    with every network diverged."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"config key '{path or '<root>'}': {value} is not a finite number")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_finite(item, f"{path}.{index}" if path else str(index))
+
+
+def _check_checkpoints(config: dict[str, Any]) -> None:
+    """training.checkpoints must be strictly increasing: the last one is "final" and an
+    index counts in this order, so an unsorted list would make "final" the untrained
+    network. Rejected rather than sorted, so that indices mean what the user wrote."""
+    fractions = config["training"]["checkpoints"]
+    for index, (a, b) in enumerate(itertools.pairwise(fractions)):
+        if not a < b:
+            raise ConfigError(
+                f"config key 'training.checkpoints.{index + 1}': {b} after {a}; the "
+                f"checkpoints must be strictly increasing (got {fractions})"
+            )
 
 
 def _check_grid(config: dict[str, Any]) -> None:
@@ -82,9 +240,7 @@ def _check_grid(config: dict[str, Any]) -> None:
         if grids.GRID_PARAMETERS.get(name) != "model":
             continue
         lacking = [
-            a
-            for a in config.get("architectures", [])
-            if name not in architecture_parameters(a)
+            a for a in config.get("architectures", []) if name not in architecture_parameters(a)
         ]
         if lacking:
             raise ConfigError(
@@ -97,6 +253,126 @@ def _check_grid(config: dict[str, Any]) -> None:
             raise ConfigError(
                 f"config key 'grid.init_gain': regimes {gains} set the initial gain themselves"
             )
+
+
+def _check_models(config: dict[str, Any]) -> None:
+    """Every network's time constant is at least its task's time step (the models' own
+    requirement 0 < dt ≤ tau, named here with its key). The keywords and values of
+    ``model.params.<arch>`` are checked by the schema, whose per-architecture lists are
+    tested against the classes' signatures: the check needs no torch, so the workflow's
+    parse stays light."""
+    per_arch = config["model"].get("params") or {}
+    for spec in network_specs(config):
+        dt = float(spec.task_params.get("dt", config["task"]["dt"]))
+        tau = spec.model_params.get("tau")
+        if isinstance(tau, (int, float)) and tau < dt:
+            own = "tau" in (per_arch.get(spec.arch) or {})
+            key = f"model.params.{spec.arch}.tau" if own else "model.tau_ms"
+            raise ConfigError(
+                f"config key '{key}': tau = {tau} ms is shorter than the time step of task "
+                f"{spec.task!r} (dt = {dt} ms); a leaky network needs dt ≤ tau"
+            )
+
+
+def _check_selection(config: dict[str, Any]) -> None:
+    """What ``compare`` selects exists in what the workflow records: ``checkpoint`` is
+    "final", an index into ``training.checkpoints`` (negative counts from the end) or one of
+    its fractions; ``epoch`` (and ``insd.window``) name epochs of every task's test trials;
+    ``trials`` and ``average_over`` name condition labels every task records, and each task
+    keeps at least one trial. The test sets are built exactly as the record jobs build them
+    (``record.n_repeats``, ``record.seed``)."""
+    from dynsim import tasks
+
+    compare = config["compare"]
+    fractions = config["training"]["checkpoints"]
+    checkpoint = compare["checkpoint"]
+    n = len(fractions)
+    if isinstance(checkpoint, bool):
+        raise ConfigError(f"config key 'compare.checkpoint': {checkpoint} is not a checkpoint")
+    if isinstance(checkpoint, int) and not -n <= checkpoint < n:
+        raise ConfigError(
+            f"config key 'compare.checkpoint': index {checkpoint} is out of range for the "
+            f"{n} checkpoints of training.checkpoints {fractions} (valid: {-n}..{n - 1}, "
+            "or 'final', or one of the fractions)"
+        )
+    if isinstance(checkpoint, float) and not any(abs(checkpoint - f) < 1e-9 for f in fractions):
+        raise ConfigError(
+            f"config key 'compare.checkpoint': fraction {checkpoint} is not one of "
+            f"training.checkpoints {fractions} (an integer is an index)"
+        )
+
+    windows = [("compare.epoch", compare.get("epoch"))]
+    if insd_enabled(config):
+        windows.append(("insd.window", (config.get("insd") or {}).get("window")))
+    if not (
+        any(epoch for _, epoch in windows) or compare.get("trials") or compare.get("average_over")
+    ):
+        return  # nothing selected by name: no test set to build (generating one needs torch)
+
+    shared = {k: v for k, v in config["task"].items() if k != "params"}
+    per_task = config["task"].get("params", {})
+    record = config["record"]
+    recorded: dict[str, tuple[set[str], dict[str, Any]]] = {}
+    for name in config["tasks"]:
+        params = {**tasks.accepted_params(name, shared), **per_task.get(name, {})}
+        batch = tasks.get(name, **params).test_batch(
+            n_repeats=int(record["n_repeats"]), seed=int(record["seed"])
+        )
+        epochs = {str(e) for e in batch.epoch_labels()[0] if e}
+        recorded[name] = (epochs, {k: np.asarray(v) for k, v in batch.conditions.items()})
+
+    for key, epoch in windows:
+        wanted = [epoch] if isinstance(epoch, str) else list(epoch or [])
+        for name, (epochs, _) in recorded.items():
+            missing = [e for e in wanted if e not in epochs]
+            if missing:
+                raise ConfigError(
+                    f"config key '{key}': task {name!r} has no epoch(s) {missing}; its "
+                    f"epochs: {', '.join(sorted(epochs))}"
+                )
+
+    for key, labels in [
+        ("compare.trials", list(compare.get("trials") or {})),
+        ("compare.average_over", list(compare.get("average_over") or [])),
+    ]:
+        for name, (_, conditions) in recorded.items():
+            missing = [label for label in labels if label not in conditions]
+            if missing:
+                raise ConfigError(
+                    f"config key '{key}': task {name!r} records no condition label(s) "
+                    f"{missing}; its labels: {', '.join(sorted(conditions))}"
+                )
+    for label, allowed in (compare.get("trials") or {}).items():
+        key = f"compare.trials.{label}"
+        values = list(allowed)
+        matched = [
+            v
+            for v in values
+            if any(np.isin(conds[label], [v]).any() for _, conds in recorded.values())
+        ]
+        unmatched = [v for v in values if v not in matched]
+        if unmatched:
+            present = sorted(
+                {_plain(x) for _, conds in recorded.values() for x in conds[label]}, key=str
+            )
+            raise ConfigError(
+                f"config key '{key}': no recorded trial has {label} = {unmatched}; "
+                f"recorded values: {present[:20]}{' ...' if len(present) > 20 else ''}"
+            )
+    for name, (_, conditions) in recorded.items():
+        keep = np.ones(len(next(iter(conditions.values()), [])), dtype=bool)
+        for label, allowed in (compare.get("trials") or {}).items():
+            keep &= np.isin(conditions[label], list(allowed))
+        if conditions and compare.get("trials") and not keep.any():
+            raise ConfigError(
+                f"config key 'compare.trials': no trial of task {name!r} has every selected "
+                f"value ({dict(compare['trials'])})"
+            )
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the plain Python value (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def architecture_parameters(arch: str) -> list[str]:
@@ -130,14 +406,43 @@ def _check_task_params(config: dict[str, Any]) -> None:
             f"config key 'task.params': unknown task(s) {unknown}; "
             f"available: {', '.join(tasks.available())}"
         )
+    for name, own in per_task.items():
+        # A constructor that takes **params (the go/no-go family's, through its base class)
+        # would swallow a typo; its keywords are the named ones along its class hierarchy.
+        known = _task_keywords(tasks.TASKS[name])
+        typos = [key for key in own if key not in known]
+        if typos:
+            raise ConfigError(
+                f"config key 'task.params.{name}.{typos[0]}': task {name!r} has no parameter "
+                f"{typos[0]!r}; its parameters: {', '.join(sorted(known))}"
+            )
     shared = {k: v for k, v in section.items() if k != "params"}
-    for name in config.get("tasks", []):
+    for name in sorted(set(config.get("tasks", [])) | set(per_task)):
         params = {**tasks.accepted_params(name, shared), **per_task.get(name, {})}
         try:
             tasks.get(name, **params)
         except (TypeError, ValueError) as err:
             key = f"task.params.{name}" if name in per_task else "task"
             raise ConfigError(f"config key '{key}': task {name!r}: {err}") from None
+
+
+def _task_keywords(cls: type) -> set[str]:
+    """The named keyword parameters of task class ``cls``'s constructor, following ``**params``
+    up the class hierarchy (a subclass's ``**params`` reach its base's ``__init__``)."""
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        parameters = inspect.signature(init).parameters
+        names |= {
+            n
+            for n, p in parameters.items()
+            if n != "self" and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        }
+        if not any(p.kind is p.VAR_KEYWORD for p in parameters.values()):
+            break
+    return names
 
 
 def regimes(config: dict[str, Any]) -> list[str]:
@@ -222,13 +527,28 @@ def _fill_defaults(validator_class: type) -> type:
 _DefaultFillingValidator = _fill_defaults(jsonschema.Draft202012Validator)
 
 
+def _extra_keys(error: jsonschema.ValidationError) -> list[str]:
+    return [str(k) for k in error.instance if k not in error.schema.get("properties", {})]
+
+
 def _path(error: jsonschema.ValidationError) -> str:
     parts = [str(p) for p in error.absolute_path]
-    if error.validator == "additionalProperties":
+    if error.validator == "additionalProperties" and error.schema.get("properties"):
         # The offending key is in the message; name it in the path as well.
-        extra = [k for k in error.instance if k not in error.schema.get("properties", {})]
-        parts += extra[:1]
+        parts += _extra_keys(error)[:1]
     return ".".join(parts) or "<root>"
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    """The schema's message, one line; for an unknown key the known ones (closest first)."""
+    if error.validator == "additionalProperties" and error.schema.get("properties"):
+        known = list(error.schema["properties"])
+        extra = _extra_keys(error)[0]
+        close = difflib.get_close_matches(extra, known, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return f"unknown key {extra!r}; {hint}known keys: {', '.join(known)}"
+    message = error.message.splitlines()[0]
+    return message if len(message) <= 300 else message[:300] + " ..."
 
 
 def has_grid(config: dict[str, Any]) -> bool:

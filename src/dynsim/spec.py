@@ -11,7 +11,9 @@ grid's variants and their names in :mod:`dynsim.grid`.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
+import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -43,12 +45,29 @@ class TrainingConfig:
     pretrain_target_accuracy: float | None = None  # None: target_accuracy
 
     def __post_init__(self) -> None:
+        """Raises ValueError naming the field: counts < 1, a NaN/inf or out-of-range rate,
+        checkpoints outside [0, 1] or not strictly increasing (the last one is "final")."""
         if self.max_steps < 1 or self.batch_size < 1 or self.eval_every < 1:
             raise ValueError("max_steps, batch_size and eval_every must be ≥ 1")
         if self.pretrain_steps is not None and self.pretrain_steps < 1:
             raise ValueError(f"pretrain_steps must be ≥ 1, got {self.pretrain_steps}")
+        # `not x > 0` rather than `x <= 0`: NaN fails every comparison and must fail here too.
+        positive = {"learning_rate": self.learning_rate, "grad_clip": self.grad_clip}
+        for name, value in positive.items():
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"{name} must be a finite number > 0, got {value}")
+        if not (math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise ValueError(f"weight_decay must be a finite number ≥ 0, got {self.weight_decay}")
+        for name in ("target_accuracy", "pretrain_target_accuracy"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must lie in [0, 1], got {value}")
         if not all(0.0 <= f <= 1.0 for f in self.checkpoints):
             raise ValueError(f"checkpoint fractions must lie in [0, 1]: {self.checkpoints}")
+        if any(not a < b for a, b in itertools.pairwise(self.checkpoints)):
+            raise ValueError(
+                f"checkpoint fractions must be strictly increasing: {self.checkpoints}"
+            )
 
 
 @dataclass(frozen=True)
@@ -72,8 +91,11 @@ class InsdConfig:
     noise_free: bool = True
 
     def __post_init__(self) -> None:
-        if self.lam < 0 or self.ridge <= 0:
-            raise ValueError(f"need lam ≥ 0 and ridge > 0, got {self.lam}, {self.ridge}")
+        """Raises ValueError unless lam is finite ≥ 0 and ridge finite > 0 (NaN included)."""
+        if not (math.isfinite(self.lam) and self.lam >= 0):
+            raise ValueError(f"need a finite lam ≥ 0, got {self.lam}")
+        if not (math.isfinite(self.ridge) and self.ridge > 0):
+            raise ValueError(f"need a finite ridge > 0, got {self.ridge}")
 
 
 @dataclass(frozen=True)

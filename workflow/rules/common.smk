@@ -1,15 +1,21 @@
 # Config validation and input functions shared by every rule.
 import json
-
-from snakemake.utils import validate
+import os
 
 import dynsim.config
 import dynsim.grid
 import dynsim.regimes
 import dynsim.spec
 
-# 1) the JSON schema (fills defaults), 2) names checked against dynsim's registries.
-validate(config, "../schemas/config.schema.yaml")
+# One validation for the workflow and `dynsim check-config` (dynsim.config.validate, on the
+# config Snakemake merged, which dynsim.config.load reproduces): NaN/inf, the schema
+# (workflow/schemas/config.schema.yaml, fills defaults), names, then every nested section
+# built. Overlays' empty mappings, which the merge would silently ignore, are refused too.
+# A ConfigError's message comes first and names the key; Snakemake adds a few lines after.
+dynsim.config.check_overlays(
+    dynsim.config.read(os.path.join(workflow.basedir, dynsim.config.DEFAULT_CONFIG)),
+    [(str(f), dynsim.config.read(f)) for f in workflow.overwrite_configfiles],
+)
 dynsim.config.validate(config)
 
 RESULTS = f"results/{config['experiment']}"

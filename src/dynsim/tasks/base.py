@@ -15,6 +15,19 @@ def ms_to_steps(ms: float, dt: float) -> int:
     return max(1, int(round(ms / dt)))
 
 
+def check_duration(what: str, ms: float, dt: float) -> None:
+    """Refuse a duration shorter than one time step: :func:`ms_to_steps` would silently
+    stretch it to one step of ``dt`` ms (e.g. every epoch one 1000 ms step at dt = 1000).
+
+    ``what`` names it in the message (e.g. "epoch 'fixation' (test_timing)").
+    Raises ValueError naming it, its duration and dt."""
+    if ms < dt:
+        raise ValueError(
+            f"{what} lasts {ms:g} ms, shorter than one time step (dt = {dt:g} ms); "
+            "lower dt or lengthen it"
+        )
+
+
 def check_generate_args(
     mode: str, n_trials: int, generator: torch.Generator | None
 ) -> torch.Generator:
@@ -32,10 +45,14 @@ def merge_timing(
     train: dict[str, Any] | None,
     test: dict[str, Any] | None,
     epochs: Any,
+    *,
+    dt: float,
 ) -> tuple[dict[str, tuple[float, float]], dict[str, float]]:
     """Override default epoch timings (ms): train epoch → (low, high), test epoch → duration.
 
-    Raises ValueError naming unknown epochs or a range that is not 0 ≤ low ≤ high.
+    Raises ValueError naming unknown epochs, a range that is not 0 ≤ low ≤ high, or an epoch
+    of ``epochs`` shorter than one step of ``dt`` ms (its test duration, or the high end of
+    its train range: a range may start below one step, as a variable delay starting at 0).
     """
     unknown = (set(train or {}) | set(test or {})) - set(epochs)
     if unknown:
@@ -48,6 +65,11 @@ def merge_timing(
         if not 0 <= low <= high:
             raise ValueError(f"train_timing[{name!r}] needs 0 ≤ low ≤ high, got {low, high}")
     test_timing = {**default_test, **{k: float(v) for k, v in (test or {}).items()}}
+    for name in epochs:
+        if name in test_timing:
+            check_duration(f"epoch {name!r} (test_timing)", test_timing[name], dt)
+        if name in train_timing:
+            check_duration(f"epoch {name!r} (train_timing, at most)", train_timing[name][1], dt)
     return train_timing, test_timing
 
 

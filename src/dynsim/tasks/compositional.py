@@ -90,6 +90,7 @@ class CompositionalTask(EpochTask):
             train_timing,
             test_timing,
             DEFAULT_TRAIN_TIMING,
+            dt=self.dt,
         )
         self.epoch_names = [
             "fixation",

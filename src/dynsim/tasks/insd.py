@@ -57,6 +57,7 @@ from dynsim.tasks.base import (
     EpochTask,
     Task,
     TrialBatch,
+    check_duration,
     check_generate_args,
     merge_timing,
     ms_to_steps,
@@ -154,6 +155,13 @@ class FlipFlop(InsdTask):
         )
         self.n_bits = int(n_bits)
         self.n_inputs = self.n_outputs = self.n_bits
+        for what, ms in [
+            ("pulse_ms", pulse_ms),
+            ("grace_ms", grace_ms),
+            ("train_ms", train_ms),
+            ("test_ms", test_ms),
+        ]:
+            check_duration(f"flipflop's {what}", ms, self.dt)
         self.p_pulse = min(1.0, float(pulse_rate) * self.dt / 1000.0)
         self.pulse_steps = ms_to_steps(pulse_ms, self.dt)
         self.grace_steps = ms_to_steps(grace_ms, self.dt)
@@ -294,7 +302,12 @@ class _InsdEpochTask(EpochTask, InsdTask):
         self, train_timing: dict[str, Any] | None, test_timing: dict[str, Any] | None
     ) -> None:
         self.train_timing, self.test_timing = merge_timing(
-            self.default_train_timing, self.default_test_timing, train_timing, test_timing, EPOCHS
+            self.default_train_timing,
+            self.default_test_timing,
+            train_timing,
+            test_timing,
+            EPOCHS,
+            dt=self.dt,
         )
 
     def decision_mean(self, outputs: torch.Tensor, batch: TrialBatch) -> torch.Tensor:

@@ -310,6 +310,7 @@ class YangTask(EpochTask):
             train_timing,
             test_timing,
             self.epoch_names,
+            dt=self.dt,
         )
         shortest = min(
             ms_to_steps(self.train_timing["decision"][0], self.dt),
