@@ -16,6 +16,7 @@ from dynsim.store import (
     open_experiment,
     open_matrix,
     open_network,
+    open_zarr_dataset,
     write_matrix,
 )
 
@@ -32,7 +33,10 @@ def network(seed: int = 0, n_checkpoints: int = 3) -> xr.Dataset:
             "correct_choice": ("trial", np.zeros(6, np.int64)),
         },
         coords={"checkpoint": np.arange(n_checkpoints), "progress": ("checkpoint", [0, 0.5, 1])},
-        attrs={"task": "pdm", "arch": "gru", "regime": "master", "seed": seed, "status": "ok"},
+        attrs={
+            **{"task": "pdm", "arch": "gru", "regime": "master", "seed": seed, "status": "ok"},
+            "dynsim_version": "0.1.0",  # what `dynsim compare` recognises as a network store
+        },
     )
     ds["hidden"].encoding["chunks"] = (1, 6, 10, 4)
     return ds
@@ -142,3 +146,46 @@ def test_truncated_index_coordinate_names_the_chunk(tmp_path):
     truncate(path / "checkpoint" / "c" / "0")  # an index: read when the store is opened
     with pytest.raises(StoreError, match=r"net\.zarr \('checkpoint' chunk 'checkpoint/c/0'\)"):
         open_network(path)
+
+
+def test_command_line_reports_the_damaged_store(tmp_path, capsys):
+    """`dynsim compare` and `dynsim summary`: exit 2 with the store and chunk, no traceback."""
+    from dynsim.cli import main
+
+    good = atomic_write_zarr(network(1), tmp_path / "good.zarr")
+    bad = atomic_write_zarr(network(), tmp_path / "bad.zarr")
+    (bad / "hidden" / "c" / "2" / "0" / "0" / "0").unlink()
+    out = str(tmp_path / "m.zarr")
+    assert main(["compare", str(good), str(bad), "--metric", "cka", "-o", out]) == 2
+    assert (
+        "bad.zarr: variable 'hidden' is missing chunk hidden/c/2/0/0/0" in capsys.readouterr().err
+    )
+    matrices = str(write_matrix(matrix(), tmp_path / "cka.zarr"))
+    summary = [
+        "summary",
+        "--networks",
+        str(bad),
+        "--matrices",
+        matrices,
+        "-o",
+        str(tmp_path / "s.md"),
+    ]
+    assert main(summary) == 2
+    assert "bad.zarr: variable 'hidden' is missing chunk" in capsys.readouterr().err
+    assert not (tmp_path / "m.zarr").exists() and not (tmp_path / "s.md").exists()
+
+
+def test_foreign_zarr_store_reader(tmp_path):
+    """open_zarr_dataset, for Zarr stores of other writers: a truncated chunk names the store,
+    variable and chunk; a chunk equal to the fill value may be absent (Zarr's default)."""
+    path = tmp_path / "theirs.zarr"
+    network().to_zarr(path, zarr_format=3)
+    assert not (path / "correct_choice" / "c" / "0").exists()
+    ds = open_zarr_dataset(path)
+    np.testing.assert_array_equal(ds["correct_choice"].values, 0)
+    truncate(path / "hidden" / "c" / "1" / "0" / "0" / "0")
+    expected = r"Zarr store .*theirs\.zarr: variable 'hidden' chunk 'hidden/c/1/0/0/0' is truncated"
+    with pytest.raises(StoreError, match=expected):
+        open_zarr_dataset(path)["hidden"].load()
+    with pytest.raises(StoreError, match="Zarr store not found"):
+        open_zarr_dataset(tmp_path / "nowhere.zarr")

@@ -244,6 +244,23 @@ def open_network(path: str | os.PathLike[str]) -> xr.Dataset:
     return _checked_reads(_without_marker(dataset), path, "activation store")
 
 
+def open_zarr_dataset(path: str | os.PathLike[str], kind: str = "Zarr store") -> xr.Dataset:
+    """Any Zarr store (e.g. a user's own activity, not written by dynsim), opened lazily with
+    the same guarantees as :func:`open_network` where they apply: StoreError naming the store
+    (``kind`` says what it is in messages) when it is missing or unreadable, naming the variable
+    and chunk when a chunk read later is truncated or corrupt, and — for a store written by
+    dynsim (``all_chunks_written``) — when a chunk is missing. A store of another writer may
+    legitimately omit chunks equal to its fill value (Zarr's default), so there a missing chunk
+    reads as the fill value, as the Zarr specification says."""
+    path = Path(path)
+    if not path.exists():
+        raise StoreError(f"{kind} not found: {path}")
+    dataset = _open_zarr(path, kind)
+    if dataset.attrs.get(ALL_CHUNKS_WRITTEN, False):
+        _check_chunks(path, kind, None)
+    return _checked_reads(_without_marker(dataset), path, kind)
+
+
 def _open_zarr(path: Path, kind: str) -> xr.Dataset:
     """``xr.open_zarr(path)``, its errors as StoreError naming the store (and the chunk, for a
     coordinate that is read at opening and is unreadable)."""
@@ -448,13 +465,7 @@ def open_matrix(path: str | os.PathLike[str]) -> xr.Dataset:
     chunk, see :func:`atomic_write_zarr`; older ones legitimately skip fill-value chunks and
     are not checked) or truncated/corrupt.
     """
-    path = Path(path)
-    if not path.exists():
-        raise StoreError(f"similarity store not found: {path}")
-    matrix = _open_zarr(path, "similarity store")
-    if matrix.attrs.get(ALL_CHUNKS_WRITTEN, False):
-        _check_chunks(path, "similarity store", None)
-    matrix = _checked_reads(_without_marker(matrix), path, "similarity store").load()
+    matrix = open_zarr_dataset(path, "similarity store").load()
     return _object_strings(matrix)
 
 
