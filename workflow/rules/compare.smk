@@ -9,7 +9,9 @@ rule compare:
     params:
         metric_params=metric_params_json,
         options=compare_options,
-        partial=f"{RESULTS}/similarity/.partial/{{metric}}",
+        # A hidden sibling of the output, deleted by the job once the matrix is written (no
+        # shared parent directory is left behind); kept by an interrupted job to resume from.
+        partial=f"{RESULTS}/similarity/.{{metric}}.partial",
     log:
         f"logs/{config['experiment']}/compare/{{metric}}.log",
     threads: config["compare"]["threads"]
