@@ -20,6 +20,8 @@ rule compare:
     shell:
         "dynsim compare {input} --metric {wildcards.metric} --params-json {params.metric_params:q}"
         " {params.options} --threads {threads} --partial-dir {params.partial} --no-progress"
+        # A diverged network is a NaN row with its reason, not a failed job (exit 3 = nothing).
+        " --allow-partial"
         " -o {output} > {log} 2>&1"
 
 
@@ -40,4 +42,5 @@ rule compare_learning:
     shell:
         "dynsim compare {input} --metric {wildcards.metric} --params-json {params.metric_params:q}"
         " {params.options} --threads {threads} --over-learning {params.progress} --no-progress"
+        " --allow-partial"
         " -o {output} > {log} 2>&1"

@@ -14,7 +14,7 @@ import xarray as xr
 
 from dynsim.pairwise.engine import compute, compute_over_learning
 from dynsim.pairwise.selection import Selection
-from dynsim.store import atomic_write_zarr
+from dynsim.store import atomic_write_zarr, open_zarr_dataset
 
 
 def compare_files(
@@ -110,9 +110,11 @@ def open_activity(path: Path, var: str, dims: str) -> xr.DataArray:
             raise ValueError(f"{path}: array has {arr.ndim} axes but --dims names {len(names)}")
         activity = xr.DataArray(arr, dims=names, name=path.stem)
     else:
-        opener = xr.open_dataset if path.suffix in (".nc", ".h5", ".netcdf") else xr.open_zarr
         try:
-            dataset = opener(path)
+            if path.suffix in (".nc", ".h5", ".netcdf"):
+                dataset = xr.open_dataset(path)
+            else:  # a truncated or corrupt chunk read later names the store and the chunk
+                dataset = open_zarr_dataset(path, kind="input")
         except (OSError, ValueError, KeyError) as err:
             raise ValueError(f"{path}: cannot be read as NetCDF/Zarr: {err}") from err
         if var not in dataset:
