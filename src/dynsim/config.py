@@ -376,10 +376,11 @@ def _plain(value: Any) -> Any:
 
 
 def architecture_parameters(arch: str) -> list[str]:
-    """The keyword arguments of architecture ``arch`` (imports the model registry: torch)."""
-    from dynsim import models
-
-    return list(inspect.signature(models.ARCHITECTURES[arch]).parameters)
+    """The keyword arguments of architecture ``arch`` that a config may set, as the schema's
+    ``model.params.<arch>`` lists them — kept equal to the classes' signatures by
+    tests/test_config.py — so that checking them imports no model code (torch)."""
+    params = schema()["properties"]["model"]["properties"]["params"]["properties"]
+    return list(params[arch]["properties"])
 
 
 def _check_metric_params(config: dict[str, Any]) -> None:
