@@ -10,13 +10,11 @@ job and write nothing under ``results/``.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import snakemake
 
 from dynsim import config as dconfig
 from dynsim.cli import main
@@ -281,27 +279,7 @@ def test_fault_fails_the_dry_run_before_any_job(tmp_path, name):
     path = overlay_file(tmp_path, text)
     workdir = tmp_path / "work"
     workdir.mkdir()
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "-s",
-            str(ROOT / "Snakefile"),
-            "--directory",
-            str(workdir),
-            "-n",
-            "--cores",
-            "1",
-            "--configfile",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    out = snakemake("-n", "--cores", "1", "--configfile", str(path), cwd=workdir, timeout=300)
     text_out = out.stdout + out.stderr
     assert out.returncode != 0
     assert named in text_out

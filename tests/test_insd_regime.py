@@ -11,9 +11,6 @@ Acceptance (issue 7), at small size:
 
 import copy
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +18,7 @@ import pytest
 import torch
 import xarray as xr
 import yaml
+from conftest import snakemake
 
 from dynsim import cli, insd
 from dynsim.config import ConfigError, insd_enabled, network_specs, regimes, validate
@@ -305,28 +303,8 @@ def test_decoding_over_time_on_known_signals():
 
 
 def test_workflow_makes_link_k_depend_on_links_before_it(tmp_path):
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "-s",
-            str(ROOT / "Snakefile"),
-            "--directory",
-            str(tmp_path),
-            "--configfile",
-            str(ROOT / "config" / "insd.yaml"),
-            "-n",
-            "-p",
-            "--cores",
-            "2",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    config = str(ROOT / "config" / "insd.yaml")
+    out = snakemake("--configfile", config, "-n", "-p", "--cores", "2", cwd=tmp_path, timeout=300)
     assert out.returncode == 0, out.stdout + out.stderr
     text = out.stdout
     commands = [line for line in text.splitlines() if "dynsim train" in line]
