@@ -262,3 +262,16 @@ def test_compare_help_documents_exit_status(capsys):
     assert "exit status:" in text
     for line in ("0  every entry", "1  only part", "2  an invalid option", "3  nothing could"):
         assert line in text
+
+
+def test_metrics_lists_parameters_and_describes_one(capsys):
+    assert main(["metrics"]) == 0
+    listing = capsys.readouterr().out
+    assert "parameters: n_delays=10, delay_interval=1" in listing  # dsa's defaults
+    assert ":class:" not in listing
+    assert main(["metrics", "dsa"]) == 0
+    described = capsys.readouterr().out
+    assert described.startswith("dsa (DSA)")
+    assert "  rank=None" in described and "  ridge=0.0" in described
+    assert main(["metrics", "dsaa"]) == 2
+    assert "unknown metric 'dsaa'" in capsys.readouterr().err

@@ -6,6 +6,7 @@ Run ``dynsim --help`` or ``dynsim COMMAND --help``.
 from __future__ import annotations
 
 import argparse
+import inspect
 import json
 import re
 import sys
@@ -225,7 +226,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.set_defaults(func=_cmd_check_config)
 
-    p = sub.add_parser("metrics", help="list the available metrics")
+    p = sub.add_parser(
+        "metrics",
+        help="list the available metrics (or describe one: dynsim metrics NAME)",
+        description="Without NAME: every metric, its one-line summary and its parameters with "
+        "their defaults. With NAME: that metric's documentation (maths, invariances, "
+        "parameters and their accepted values).",
+    )
+    p.add_argument("name", nargs="?", default=None, help="a metric to describe")
     p.set_defaults(func=_cmd_list, what="metrics")
     p = sub.add_parser("tasks", help="list the available tasks")
     p.set_defaults(func=_cmd_list, what="tasks")
@@ -607,6 +615,18 @@ def _cmd_list(args: argparse.Namespace) -> int:
     if args.what == "metrics":
         from dynsim import metrics
 
+        if args.name is not None:
+            if args.name not in metrics.available():
+                raise ValueError(
+                    f"unknown metric {args.name!r}; available: {', '.join(metrics.available())}"
+                )
+            cls = type(metrics.get(args.name))
+            print(f"{args.name} ({cls.__name__})\n")
+            print(inspect.cleandoc(cls.__doc__ or ""))
+            print("\nparameters (name=default, accepted values):")
+            for param in cls.parameters().values():
+                print(f"  {param.describe()}")
+            return 0
         for name in metrics.available():
             cls = type(metrics.get(name))
             doc = (cls.__doc__ or "").strip().splitlines()[0]
