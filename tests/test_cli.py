@@ -275,3 +275,27 @@ def test_metrics_lists_parameters_and_describes_one(capsys):
     assert "  rank=None" in described and "  ridge=0.0" in described
     assert main(["metrics", "dsaa"]) == 2
     assert "unknown metric 'dsaa'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("out", ["afile/x.zarr", "matrix.csv"])
+def test_compare_refuses_an_output_it_could_not_write_before_any_work(tmp_path, capsys, out):
+    (tmp_path / "afile").write_text("")
+    arrays = []
+    for k in range(2):
+        arrays.append(tmp_path / f"n{k}.npy")
+        np.save(arrays[-1], np.random.default_rng(k).normal(size=(4, 20, 5)))
+    argv = ["compare", *map(str, arrays), "--metric", "cka", "-o", str(tmp_path / out)]
+    assert main([*argv, "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert f"-o {tmp_path / out}" in err and "Traceback" not in err
+    assert not (tmp_path / "matrix.csv").exists()
+
+
+def test_trials_of_different_unit_counts_are_named():
+    from dynsim import metrics
+    from dynsim.metrics import PreparationError
+
+    trials = [np.zeros((40, 6)), np.ones((40, 7))]
+    for name in ("dsa", "cka"):
+        with pytest.raises(PreparationError, match=r"different shapes \(\(40, 6\), \(40, 7\)\)"):
+            metrics.get(name).prepare(trials)

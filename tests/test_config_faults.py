@@ -342,3 +342,11 @@ def test_a_valid_selection_is_accepted():
     for checkpoint in ("final", 0, 9, -1, -10, 0.0, 0.75, 1.0):
         config["compare"]["checkpoint"] = checkpoint
         dconfig.validate(config)
+
+
+@pytest.mark.parametrize("dt", [float("nan"), float("inf"), 0.0, -5.0])
+def test_a_task_refuses_a_dt_that_is_not_a_positive_finite_number(dt):
+    from dynsim import tasks
+
+    with pytest.raises(ValueError, match="dt must be (a )?positive"):
+        tasks.get("pdm", dt=dt)

@@ -297,9 +297,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, RuntimeError) as err:
+    except (ValueError, OSError, RuntimeError) as err:  # OSError: a file that cannot be written
         print(f"dynsim {args.command}: error: {err}", file=sys.stderr)
         return 2
+
+
+def _check_output(out: Path) -> None:
+    """Refuse, before any work, a matrix output that could not be written: only .zarr or .nc,
+    and no ancestor of it may be a file."""
+    if out.suffix not in (".zarr", ".nc"):
+        raise ValueError(f"-o {out}: the matrix is written as .zarr or .nc, not {out.suffix!r}")
+    for parent in out.parents:
+        if parent.exists() and not parent.is_dir():
+            raise ValueError(f"-o {out}: {parent} is a file, not a directory")
 
 
 def _version() -> str:
@@ -482,6 +492,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             raise ValueError(f"--over-learning {args.over_learning!r}: {err}") from None
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
+    if args.out is not None:
+        _check_output(args.out)
     if args.threads is not None and args.threads < 1:
         raise ValueError(f"--threads must be at least 1, got {args.threads}")
     parse_dims(args.dims)  # names --dims if it names an axis the engine does not know

@@ -75,6 +75,14 @@ def as_trajectories(X: Any, *, dtype: type = np.float64) -> np.ndarray:
                 "this metric compares matched samples and needs trials of equal length "
                 "(DSA and DSA-Wasserstein accept trials of different lengths)"
             )
+        if isinstance(X, (list, tuple)) and X:
+            shapes = [np.shape(trial) for trial in X]
+            if len(set(shapes)) > 1:  # NumPy would only say "inhomogeneous shape"
+                raise PreparationError(
+                    "trials have different shapes "
+                    f"({', '.join(str(s) for s in shapes)}); each trial must be (time, unit) "
+                    "with the same number of units"
+                )
         arr = np.asarray(X, dtype=dtype)
         if arr.ndim == 2:
             arr = arr[None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -20,7 +21,10 @@ def check_duration(what: str, ms: float, dt: float) -> None:
     stretch it to one step of ``dt`` ms (e.g. every epoch one 1000 ms step at dt = 1000).
 
     ``what`` names it in the message (e.g. "epoch 'fixation' (test_timing)").
-    Raises ValueError naming it, its duration and dt."""
+    Raises ValueError naming it, its duration and dt (and for a dt that is not a positive
+    finite number)."""
+    if not (math.isfinite(dt) and dt > 0):
+        raise ValueError(f"dt must be a positive, finite number of ms, got {dt}")
     if ms < dt:
         raise ValueError(
             f"{what} lasts {ms:g} ms, shorter than one time step (dt = {dt:g} ms); "
