@@ -1,22 +1,16 @@
-"""The experiment config: defaults, validation against the JSON schema, and the fan-out.
-
-The schema (``workflow/schemas/config.schema.yaml``, shipped inside the package too) is the
-one definition of what a config may say. Unknown keys, unknown task/architecture/metric names
-and out-of-range values fail before any job starts, with the offending key in the message.
-"""
+"""Validation of a config: the JSON schema (which fills defaults), then every nested key the
+schema cannot judge alone — registry names, metric, model and task parameters, the compare
+selection against what is recorded, regimes, grids, checkpoints, NaN/inf — each error naming
+the key, before any job starts."""
 
 from __future__ import annotations
 
-import collections.abc
 import copy
 import difflib
 import inspect
 import itertools
 import math
-import os
-from collections.abc import Sequence
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -24,19 +18,11 @@ import numpy as np
 import yaml
 
 from dynsim import grid as grids
-from dynsim.regimes import insd_position, parse_regime, regime_gain
-from dynsim.spec import (
-    InsdConfig,
-    NetworkSpec,
-    TrainingConfig,
-    can_stack,
-    group_key,
-    path_pattern,
-    same_training,
-)
 
 # The task, model and metric registries are imported inside the functions that use them, so
 # that importing this module (the workflow's parse, check-config) loads none of them.
+from dynsim.config.fanout import insd_enabled, network_specs, regimes
+from dynsim.regimes import insd_position, parse_regime, regime_gain
 
 
 class ConfigError(ValueError):
@@ -47,110 +33,6 @@ class ConfigError(ValueError):
 DEFAULT_CONFIG = "config.yaml"
 #: Seeds must fit every RNG they reach (NumPy's legacy RandomState takes < 2**32).
 MAX_SEED = 2**32 - 1
-
-
-def read(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The mapping in the YAML (or JSON) file ``path``.
-
-    Raises ConfigError naming the file (and the line and column of a YAML syntax error), when
-    the file cannot be read or its top level is not a mapping of keys."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise ConfigError(f"config file {path}: cannot be read ({err.strerror})") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-        raise ConfigError(f"config file {path}{where}: YAML syntax error: {problem}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(
-            f"config file {path}: the top level must be a mapping of keys, "
-            f"got a {type(data).__name__}"
-        )
-    return data
-
-
-def merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
-    """``overlay`` merged over ``base`` exactly as Snakemake merges a ``--configfile`` over
-    the workflow's ``configfile:`` (``snakemake.utils.update_config``): a mapping merges key
-    by key (recursively; over a non-mapping it replaces it), any other value (a list, a
-    number, null) replaces the base's. Returns a new dict; neither argument is changed."""
-    merged = copy.deepcopy(base)
-
-    def update(target: Any, source: dict[str, Any]) -> dict[str, Any]:
-        if not isinstance(target, collections.abc.Mapping):
-            target = {}
-        for key, value in source.items():
-            if isinstance(value, collections.abc.Mapping):
-                target[key] = update(target.get(key, {}), value)
-            else:
-                target[key] = copy.deepcopy(value)
-        return target
-
-    return update(merged, overlay)
-
-
-def check_overlays(base: dict[str, Any], overlays: Sequence[tuple[str, dict[str, Any]]]) -> None:
-    """Refuse an empty mapping in an overlay where the base has a non-empty one (e.g.
-    ``compare: {metrics: {}}``): overlays merge key by key, so it would silently keep the
-    base's entries (every default metric) instead of clearing them.
-
-    ``overlays``: (file name, its mapping) in order. Raises ConfigError naming key and file."""
-
-    def walk(old: Any, new: dict[str, Any], prefix: str, name: str) -> None:
-        for key, value in new.items():
-            if not isinstance(value, dict):
-                continue
-            before = old.get(key) if isinstance(old, dict) else None
-            path = f"{prefix}{key}"
-            if not value and isinstance(before, dict) and before:
-                raise ConfigError(
-                    f"config key '{path}': the empty mapping in {name} does not clear the "
-                    f"{len(before)} entries ({', '.join(map(str, before))}) it is merged over "
-                    "(overlays merge key by key); list the entries you want instead"
-                )
-            walk(before, value, f"{path}.", name)
-
-    merged = copy.deepcopy(base)
-    for name, overlay in overlays:
-        walk(merged, overlay, "", name)
-        merged = merge(merged, overlay)
-
-
-def load(
-    paths: Sequence[str | os.PathLike[str]],
-    defaults: str | os.PathLike[str] | None = DEFAULT_CONFIG,
-) -> dict[str, Any]:
-    """The config the workflow runs for ``snakemake --configfile P1 P2 ...``: the overlays
-    ``paths`` merged together and then over ``defaults`` (the workflow's ``config.yaml``;
-    None or a missing file: no defaults), as Snakemake does (:func:`merge`), then
-    :func:`validate`-d (defaults of the schema filled in).
-
-    Raises ConfigError naming the file (syntax) or the key (content)."""
-    base: dict[str, Any] = {}
-    if defaults is not None and Path(defaults).is_file():
-        base = read(defaults)
-        # A file given as an overlay that is the defaults file itself adds nothing.
-        paths = [p for p in paths if not _same_file(p, defaults)]
-    overlays = [(str(p), read(p)) for p in paths]
-    check_overlays(base, overlays)
-    overlay: dict[str, Any] = {}
-    for _, data in overlays:  # Snakemake merges the --configfile files together first
-        overlay = merge(overlay, data)
-    return validate(merge(base, overlay))
-
-
-def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
-    try:
-        return Path(a).resolve() == Path(b).resolve()
-    except OSError:
-        return False
 
 
 def schema() -> dict[str, Any]:
@@ -446,22 +328,6 @@ def _task_keywords(cls: type) -> set[str]:
     return names
 
 
-def regimes(config: dict[str, Any]) -> list[str]:
-    """The fan-out's regimes: ``regimes`` then, when ``insd.chain_length`` = K is set, the
-    links insd_0..insd_{K−1} not already listed."""
-    listed = list(config.get("regimes", ["master"]))
-    length = (config.get("insd") or {}).get("chain_length")
-    return listed + [f"insd_{k}" for k in range(length or 0) if f"insd_{k}" not in listed]
-
-
-def insd_enabled(config: dict[str, Any]) -> bool:
-    """Whether the INSD analysis battery is part of the workflow: ``insd.enabled`` or any
-    ``insd_<k>`` regime in the fan-out."""
-    if (config.get("insd") or {}).get("enabled"):
-        return True
-    return any(insd_position(r) is not None for r in regimes(config))
-
-
 def _check_regimes(config: dict[str, Any]) -> None:
     """Regime names parse, curricula that need a task family get tasks that have one, INSD
     chains are complete and gain controls get an architecture with an initial gain."""
@@ -550,104 +416,3 @@ def _message(error: jsonschema.ValidationError) -> str:
         return f"unknown key {extra!r}; {hint}known keys: {', '.join(known)}"
     message = error.message.splitlines()[0]
     return message if len(message) <= 300 else message[:300] + " ..."
-
-
-def has_grid(config: dict[str, Any]) -> bool:
-    """Whether the config has a (non-empty) hyperparameter grid."""
-    return bool(config.get("grid"))
-
-
-def network_path(config: dict[str, Any]) -> str:
-    """The workflow's network path with wildcards: ``{task}/{arch}/{regime}/seed{seed}``, with a
-    ``{variant}`` level before the seed when the config has a grid."""
-    return path_pattern(has_grid(config))
-
-
-def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
-    """Every network of the fan-out: task × architecture × variant × seed × regime.
-
-    The variants are the combinations of the ``grid`` section (one, empty, without a grid);
-    a grid value overrides the same hyperparameter set elsewhere (``model.hidden_size``,
-    ``training.*``, ``model.params.<arch>.*``)."""
-    from dynsim import tasks
-
-    # stack_seeds says how the workflow schedules training, not what a network is.
-    training = TrainingConfig(
-        **{
-            k: tuple(v) if isinstance(v, list) else v
-            for k, v in config["training"].items()
-            if k != "stack_seeds"
-        }
-    )
-    shared = {k: v for k, v in config["task"].items() if k != "params"}
-    per_task = config["task"].get("params", {})
-    penalty = config.get("insd") or {}
-    window = penalty.get("window")
-    insd = InsdConfig(
-        lam=float(penalty.get("lambda", InsdConfig.lam)),
-        ridge=float(penalty.get("ridge", InsdConfig.ridge)),
-        window=(window,) if isinstance(window, str) else (tuple(window) if window else None),
-        center=bool(penalty.get("center", InsdConfig.center)),
-        noise_free=bool(penalty.get("noise_free", InsdConfig.noise_free)),
-    )
-    specs = []
-    for task, arch, variant, seed, regime in itertools.product(
-        config["tasks"],
-        config["architectures"],
-        grids.variants(config.get("grid")),
-        config["seeds"],
-        regimes(config),
-    ):
-        model_params = dict(config["model"].get("params", {}).get(arch, {}))
-        model_params.setdefault("tau", config["model"]["tau_ms"])
-        # The shared task keys a task takes (all of them for the decision families), then the
-        # task's own parameters from task.params.<name>.
-        task_params = {**tasks.accepted_params(task, shared), **per_task.get(task, {})}
-        spec = NetworkSpec(
-            task=task,
-            arch=arch,
-            seed=int(seed),
-            regime=regime,
-            hidden_size=int(config["model"]["hidden_size"]),
-            task_params=task_params,
-            model_params=model_params,
-            training=training,
-            insd=insd if (insd_position(regime) or 0) > 0 else None,  # link 0 = master
-        )
-        specs.append(spec.with_variant(variant) if variant else spec)
-    return specs
-
-
-def training_sources(config: dict[str, Any]) -> dict[str, str]:
-    """Network key → key of the earlier network of the fan-out whose training it reuses
-    (:func:`dynsim.spec.same_training`: the Yang-family ``multitask`` networks of
-    different task names are one network, trained once and recorded per task). Networks
-    that train themselves are absent."""
-    sources: dict[str, str] = {}
-    candidates: list[NetworkSpec] = []  # networks trained themselves that another may reuse
-    for spec in network_specs(config):
-        if spec.regime != "multitask":
-            continue
-        source = next((t for t in candidates if same_training(t, spec)), None)
-        if source is None:
-            candidates.append(spec)
-        else:
-            sources[spec.key] = source.key
-    return sources
-
-
-def stacked_groups(config: dict[str, Any]) -> dict[str, list[NetworkSpec]]:
-    """With ``training.stack_seeds``: the networks trained together, by group path (the network
-    path without its seed level) → their specs in seed order. Only groups
-    :func:`dynsim.spec.can_stack` accepts with two or more seeds; the others train alone.
-    Empty when ``stack_seeds`` is off."""
-    if not config["training"].get("stack_seeds"):
-        return {}
-    groups: dict[str, list[NetworkSpec]] = {}
-    for spec in network_specs(config):
-        groups.setdefault(group_key(spec), []).append(spec)
-    return {
-        key: sorted(specs, key=lambda s: s.seed)
-        for key, specs in groups.items()
-        if len(specs) >= 2 and can_stack(specs)
-    }
