@@ -116,11 +116,27 @@ FAULTS: list[tuple[str, str, str]] = [
         "config key 'training.checkpoints.1'",
     ),
     # task
-    ("dt longer than an epoch", "task: {dt: 1000}", "epoch 'fixation' (test_timing) lasts 200 ms"),
+    ("dt longer than an epoch", "task: {dt: 1000}", "config key 'task.dt': task"),
     ("dt NaN", "task: {dt: .nan}", "config key 'task.dt'"),
     ("negative sigma", "task: {sigma: -1}", "config key 'task.sigma'"),
     ("coherence inf", "task: {coherences: [0.1, .inf]}", "config key 'task.coherences.1'"),
-    ("test epoch shorter than dt", "task: {test_timing: {fixation: 10}}", "config key 'task'"),
+    (
+        "test epoch shorter than dt",
+        "task: {test_timing: {fixation: 10}}",
+        "config key 'task.test_timing.fixation'",
+    ),
+    (
+        "train epoch shorter than dt",
+        "task: {train_timing: {fixation: [5, 10]}}",
+        "config key 'task.train_timing.fixation'",
+    ),
+    (
+        "per-task dt longer than an epoch",
+        "task: {params: {pdm: {dt: 1000}}}",
+        "config key 'task.params.pdm.dt'",
+    ),
+    ("learning progress not recorded", "compare: {learning: [0.0, 0.25]}",
+     "config key 'compare.learning.1'"),
     ("timing epoch typo", "task: {train_timing: {fixaton: [100, 200]}}", "config key 'task'"),
     (
         "task param typo",
@@ -141,7 +157,7 @@ FAULTS: list[tuple[str, str, str]] = [
     (
         "flip-flop pulse shorter than dt",
         "tasks: [flipflop]\ntask: {dt: 50}",
-        "flipflop's pulse_ms lasts 40 ms",
+        "config key 'task.dt': task 'flipflop': flipflop's pulse_ms lasts 40 ms",
     ),
     # compare: metrics
     (
@@ -171,7 +187,7 @@ FAULTS: list[tuple[str, str, str]] = [
     ("checkpoint index 99", "compare: {checkpoint: 99}", "config key 'compare.checkpoint'"),
     (
         "checkpoint index -7 of 3",
-        "training: {checkpoints: [0.0, 0.5, 1.0]}\ncompare: {checkpoint: -7}",
+        "training: {checkpoints: [0.0, 0.5, 1.0]}\ncompare: {checkpoint: -7, learning: [0.0]}",
         "config key 'compare.checkpoint'",
     ),
     (
@@ -283,8 +299,10 @@ def test_fault_fails_the_dry_run_before_any_job(tmp_path, name):
     text_out = out.stdout + out.stderr
     assert out.returncode != 0
     assert named in text_out
-    # Message first: Snakemake's two lines of preamble, its error header, then our message.
-    assert len(text_out.splitlines()) < 15, text_out
+    # Snakemake's two lines of preamble, then our one-line message: no traceback after it.
+    assert len(text_out.splitlines()) <= 3, text_out
+    assert text_out.splitlines()[-1].startswith("ConfigError: config key"), text_out
+    assert 'File "' not in text_out, text_out
     assert not (workdir / "results").exists()
 
 
@@ -350,3 +368,24 @@ def test_a_task_refuses_a_dt_that_is_not_a_positive_finite_number(dt):
 
     with pytest.raises(ValueError, match="dt must be (a )?positive"):
         tasks.get("pdm", dt=dt)
+
+
+def test_task_errors_name_their_parameter_and_gonogo_refuses_unknown_keywords():
+    """Library calls, not only configs: a task's range error names the constructor parameter
+    (what the config check turns into the key), and no task constructor swallows a typo."""
+    from dynsim import tasks
+    from dynsim.tasks.base import TaskParameterError
+
+    cases = [
+        ("pdm", {"dt": 1000}, "dt"),
+        ("pdm", {"test_timing": {"fixation": 10}}, "test_timing.fixation"),
+        ("pdm", {"coherences": [0.1, -0.2]}, "coherences"),
+        ("gonogo", {"sigma": -1.0}, "sigma"),
+    ]
+    for name, params, parameter in cases:
+        with pytest.raises(TaskParameterError) as info:
+            tasks.get(name, **params)
+        assert info.value.parameter == parameter, (name, params)
+    for name in tasks.available():
+        with pytest.raises(TypeError, match="bogus_keyword"):
+            tasks.get(name, bogus_keyword=1)

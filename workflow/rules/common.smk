@@ -1,6 +1,7 @@
 # Config validation and input functions shared by every rule.
 import json
 import os
+import sys
 
 import dynsim.config
 import dynsim.grid
@@ -12,11 +13,15 @@ import dynsim.spec
 # (workflow/schemas/config.schema.yaml, fills defaults), names, then every nested section
 # built. Overlays' empty mappings, which the merge would silently ignore, are refused too.
 # A ConfigError's message comes first and names the key; Snakemake adds a few lines after.
-dynsim.config.check_overlays(
-    dynsim.config.read(os.path.join(workflow.basedir, dynsim.config.DEFAULT_CONFIG)),
-    [(str(f), dynsim.config.read(f)) for f in workflow.overwrite_configfiles],
-)
-dynsim.config.validate(config)
+try:
+    dynsim.config.check_overlays(
+        dynsim.config.read(os.path.join(workflow.basedir, dynsim.config.DEFAULT_CONFIG)),
+        [(str(f), dynsim.config.read(f)) for f in workflow.overwrite_configfiles],
+    )
+    dynsim.config.validate(config)
+except dynsim.config.ConfigError as err:
+    # The message names the key; Snakemake's traceback of this file would only bury it.
+    sys.exit(f"ConfigError: {err}")
 
 RESULTS = f"results/{config['experiment']}"
 SPECS = {spec.key: spec for spec in dynsim.config.network_specs(config)}

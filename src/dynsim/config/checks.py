@@ -103,13 +103,24 @@ def _check_finite(value: Any, path: str) -> None:
 def _check_checkpoints(config: dict[str, Any]) -> None:
     """training.checkpoints must be strictly increasing: the last one is "final" and an
     index counts in this order, so an unsorted list would make "final" the untrained
-    network. Rejected rather than sorted, so that indices mean what the user wrote."""
+    network. Rejected rather than sorted, so that indices mean what the user wrote.
+
+    Every ``compare.learning`` fraction must be one of them: an over-learning matrix at
+    progress p compares each network's checkpoint nearest to p, so a fraction between two
+    recorded ones (0.25 between 0.2 and 0.3) would be labelled 0.25 while showing 0.2."""
     fractions = config["training"]["checkpoints"]
     for index, (a, b) in enumerate(itertools.pairwise(fractions)):
         if not a < b:
             raise ConfigError(
                 f"config key 'training.checkpoints.{index + 1}': {b} after {a}; the "
                 f"checkpoints must be strictly increasing (got {fractions})"
+            )
+    for index, point in enumerate(config["compare"]["learning"]):
+        if not any(math.isclose(point, f, abs_tol=1e-12) for f in fractions):
+            raise ConfigError(
+                f"config key 'compare.learning.{index}': progress {point} is not a recorded "
+                f"checkpoint; training.checkpoints records {fractions} (add {point} there or "
+                f"pick one of those)"
             )
 
 
@@ -306,6 +317,10 @@ def _check_task_params(config: dict[str, Any]) -> None:
             tasks.get(name, **params)
         except (TypeError, ValueError) as err:
             key = f"task.params.{name}" if name in per_task else "task"
+            parameter = getattr(err, "parameter", None)  # a TaskParameterError names it
+            if parameter is not None:
+                own = parameter in per_task.get(name, {})
+                key = f"task.params.{name}.{parameter}" if own else f"task.{parameter}"
             raise ConfigError(f"config key '{key}': task {name!r}: {err}") from None
 
 

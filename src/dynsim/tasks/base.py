@@ -11,22 +11,35 @@ import numpy as np
 from dynsim._lazy import torch  # imported on first use: building a task needs no torch
 
 
+class TaskParameterError(ValueError):
+    """A task parameter is out of range; ``parameter`` names it (a constructor keyword such as
+    ``"dt"`` or ``"coherences"``), so a config check can name the config key, not the task."""
+
+    def __init__(self, parameter: str, message: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
 def ms_to_steps(ms: float, dt: float) -> int:
     """Number of time steps of length ``dt`` (ms) in ``ms`` milliseconds (at least one)."""
     return max(1, int(round(ms / dt)))
 
 
-def check_duration(what: str, ms: float, dt: float) -> None:
+def check_duration(what: str, ms: float, dt: float, *, parameter: str = "dt") -> None:
     """Refuse a duration shorter than one time step: :func:`ms_to_steps` would silently
     stretch it to one step of ``dt`` ms (e.g. every epoch one 1000 ms step at dt = 1000).
 
-    ``what`` names it in the message (e.g. "epoch 'fixation' (test_timing)").
-    Raises ValueError naming it, its duration and dt (and for a dt that is not a positive
-    finite number)."""
+    ``what`` names it in the message (e.g. "epoch 'fixation' (test_timing)"); ``parameter``
+    is the constructor parameter to blame: ``dt`` unless the duration itself was given (an
+    overridden epoch timing, e.g. ``"test_timing.fixation"``).
+    Raises :class:`TaskParameterError` for ``dt`` (a ValueError) naming the duration and dt,
+    also for a dt that is not a positive finite number."""
     if not (math.isfinite(dt) and dt > 0):
-        raise ValueError(f"dt must be a positive, finite number of ms, got {dt}")
+        raise TaskParameterError("dt", f"dt must be a positive, finite number of ms, got {dt}")
     if ms < dt:
-        raise ValueError(
+        # Keyed to dt by default: a task's own durations are fixed, dt is what a config sets.
+        raise TaskParameterError(
+            parameter,
             f"{what} lasts {ms:g} ms, shorter than one time step (dt = {dt:g} ms); "
             "lower dt or lengthen it"
         )
@@ -71,9 +84,16 @@ def merge_timing(
     test_timing = {**default_test, **{k: float(v) for k, v in (test or {}).items()}}
     for name in epochs:
         if name in test_timing:
-            check_duration(f"epoch {name!r} (test_timing)", test_timing[name], dt)
+            blame = f"test_timing.{name}" if name in (test or {}) else "dt"
+            check_duration(
+                f"epoch {name!r} (test_timing)", test_timing[name], dt, parameter=blame
+            )
         if name in train_timing:
-            check_duration(f"epoch {name!r} (train_timing, at most)", train_timing[name][1], dt)
+            blame = f"train_timing.{name}" if name in (train or {}) else "dt"
+            check_duration(
+                f"epoch {name!r} (train_timing, at most)", train_timing[name][1], dt,
+                parameter=blame,
+            )
     return train_timing, test_timing
 
 
@@ -161,7 +181,7 @@ class Task:
 
     def __init__(self, dt: float = 20.0, **params: Any) -> None:
         if dt <= 0:
-            raise ValueError(f"dt must be positive, got {dt}")
+            raise TaskParameterError("dt", f"dt must be positive, got {dt}")
         self.dt = float(dt)
         self.params = dict(params)
 

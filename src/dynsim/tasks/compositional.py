@@ -30,6 +30,7 @@ import numpy as np
 from dynsim._lazy import torch  # imported on first use: building a task needs no torch
 from dynsim.tasks.base import (
     EpochTask,
+    TaskParameterError,
     TrialBatch,
     merge_timing,
 )
@@ -78,9 +79,11 @@ class CompositionalTask(EpochTask):
         **params: Any,
     ) -> None:
         if sigma < 0:
-            raise ValueError(f"sigma must be ≥ 0, got {sigma}")
+            raise TaskParameterError("sigma", f"sigma must be ≥ 0, got {sigma}")
         if decision_weight <= 0:
-            raise ValueError(f"decision_weight must be > 0, got {decision_weight}")
+            raise TaskParameterError(
+                "decision_weight", f"decision_weight must be > 0, got {decision_weight}"
+            )
         super().__init__(dt=dt, sigma=sigma, decision_weight=decision_weight, **params)
         self.sigma = float(sigma)
         self.decision_weight = float(decision_weight)

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from dynsim._lazy import torch  # imported on first use: building a task needs no torch
+from dynsim.tasks.base import TaskParameterError
 from dynsim.tasks.compositional import (
     DEFAULT_TEST_TIMING,
     DEFAULT_TRAIN_TIMING,
@@ -76,7 +77,7 @@ class DecisionMaking(CompositionalTask):
         decision_weight: float = 1.0,
     ) -> None:
         if not coherences or min(coherences) <= 0:
-            raise ValueError(f"coherences must be positive, got {coherences}")
+            raise TaskParameterError("coherences", f"coherences must be positive, got {coherences}")
         super().__init__(
             dt=dt,
             sigma=sigma,

@@ -19,7 +19,7 @@ test grid has as many go as nogo trials). Test grid: go, nogo.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -48,6 +48,24 @@ class GoNoGo(CompositionalTask):
     response_names = ("respond",)
     n_inputs: ClassVar[int] = 3 + len(RULES)
     n_outputs: ClassVar[int] = 2
+
+    def __init__(
+        self,
+        dt: float = 20.0,
+        sigma: float = 0.2,
+        train_timing: dict[str, Any] | None = None,
+        test_timing: dict[str, Any] | None = None,
+        decision_weight: float = 1.0,
+    ) -> None:
+        # Spelled out (no **params) so a misspelt keyword is a TypeError here too, not only in
+        # the config check: the base class's **params would otherwise keep it silently.
+        super().__init__(
+            dt=dt,
+            sigma=sigma,
+            train_timing=train_timing,
+            test_timing=test_timing,
+            decision_weight=decision_weight,
+        )
 
     @property
     def n_conditions(self) -> int:

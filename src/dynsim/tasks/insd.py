@@ -56,6 +56,7 @@ from dynsim.tasks.base import (
     EpochLayout,
     EpochTask,
     Task,
+    TaskParameterError,
     TrialBatch,
     check_duration,
     check_generate_args,
@@ -140,7 +141,7 @@ class FlipFlop(InsdTask):
         test_ms: float = 1000.0,
     ) -> None:
         if n_bits < 1:
-            raise ValueError(f"n_bits must be ≥ 1, got {n_bits}")
+            raise TaskParameterError("n_bits", f"n_bits must be ≥ 1, got {n_bits}")
         if pulse_rate < 0 or sigma < 0 or min(pulse_ms, grace_ms, train_ms, test_ms) <= 0:
             raise ValueError("pulse_rate and sigma must be ≥ 0 and every duration > 0")
         super().__init__(
@@ -353,7 +354,7 @@ class ContextDependentIntegration(_InsdEpochTask):
         decision_weight: float = 5.0,
     ) -> None:
         if not coherences or min(coherences) <= 0:
-            raise ValueError(f"coherences must be positive, got {coherences}")
+            raise TaskParameterError("coherences", f"coherences must be positive, got {coherences}")
         if sigma < 0 or decision_weight <= 0:
             raise ValueError("sigma must be ≥ 0 and decision_weight > 0")
         super().__init__(

@@ -104,6 +104,7 @@ import numpy as np
 from dynsim._lazy import torch  # imported on first use: building a task needs no torch
 from dynsim.tasks.base import (
     EpochTask,
+    TaskParameterError,
     TrialBatch,
     merge_timing,
     ms_to_steps,
@@ -187,7 +188,9 @@ def encode_angle(
         distance = angular_distance(angle[..., None], preferred)
         code = torch.exp(-(distance**2) / (2 * width**2))
     else:
-        raise ValueError(f"encoding must be one of {ENCODINGS}, got {encoding!r}")
+        raise TaskParameterError(
+            "encoding", f"encoding must be one of {ENCODINGS}, got {encoding!r}"
+        )
     return (strength[..., None] * code).float()
 
 
@@ -202,7 +205,9 @@ def decode_angle(code: torch.Tensor, *, encoding: str = "ring") -> torch.Tensor:
         cos = (code * torch.cos(preferred)).sum(-1)
         sin = (code * torch.sin(preferred)).sum(-1)
     else:
-        raise ValueError(f"encoding must be one of {ENCODINGS}, got {encoding!r}")
+        raise TaskParameterError(
+            "encoding", f"encoding must be one of {ENCODINGS}, got {encoding!r}"
+        )
     angle = torch.remainder(torch.atan2(sin, cos), TWO_PI)
     return torch.where(angle >= TWO_PI, 0.0, angle)  # −tiny rounds up to 2π in float32
 
@@ -266,19 +271,25 @@ class YangTask(EpochTask):
         test_timing: dict[str, Any] | None = None,
     ) -> None:
         if encoding not in ENCODINGS:
-            raise ValueError(f"encoding must be one of {ENCODINGS}, got {encoding!r}")
+            raise TaskParameterError(
+                "encoding", f"encoding must be one of {ENCODINGS}, got {encoding!r}"
+            )
         if n_ring < 4:
-            raise ValueError(f"n_ring must be ≥ 4, got {n_ring}")
+            raise TaskParameterError("n_ring", f"n_ring must be ≥ 4, got {n_ring}")
         if not 0 < tuning_width_deg <= 180 or not 0 < tolerance_deg <= 180:
             raise ValueError("tuning_width_deg and tolerance_deg must lie in (0, 180]")
         if input_noise not in INPUT_NOISE:
-            raise ValueError(f"input_noise must be one of {INPUT_NOISE}, got {input_noise!r}")
+            raise TaskParameterError(
+                "input_noise", f"input_noise must be one of {INPUT_NOISE}, got {input_noise!r}"
+            )
         if sigma < 0 or decision_weight <= 0 or grace_ms < 0:
             raise ValueError("need sigma ≥ 0, decision_weight > 0 and grace_ms ≥ 0")
         if not coherences or min(coherences) <= 0:
-            raise ValueError(f"coherences must be positive, got {coherences}")
+            raise TaskParameterError("coherences", f"coherences must be positive, got {coherences}")
         if n_test_angles < 2 or n_test_angles % 2:
-            raise ValueError(f"n_test_angles must be even and ≥ 2, got {n_test_angles}")
+            raise TaskParameterError(
+                "n_test_angles", f"n_test_angles must be even and ≥ 2, got {n_test_angles}"
+            )
         super().__init__(
             dt=dt,
             encoding=encoding,
