@@ -4,6 +4,8 @@ statsmodels on a hand-built matrix; never a bare NaN."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -186,3 +188,39 @@ def test_one_network_per_level_and_single_pairs_say_why(tmp_path):
     assert seed[2].startswith("n = 1: 0.500 (n = 1: no spread)")
     assert "nan" not in text.lower()
     assert "— (one network in this group: no pair)" in text
+
+
+def _network(tmp_path, name: str, status: str, test: float, evaluation: float):
+    spec = {"task": "pdm", "arch": "gru", "seed": 0, "training": {"target_accuracy": 0.9}}
+    ds = xr.Dataset(
+        {
+            "hidden": (("checkpoint", "trial", "time", "unit"), np.ones((2, 8, 5, 3), np.float32)),
+            "accuracy": ("checkpoint", [0.5, test]),
+            "eval_accuracy": ("eval_step", [0.41, evaluation]),
+        },
+        coords={"checkpoint": [0, 1], "eval_step": [10, 20]},
+        attrs={
+            **{"task": "pdm", "arch": name, "regime": "master", "seed": 0},
+            **{"status": status, "final_step": 20, "spec": json.dumps(spec)},
+        },
+    )
+    return atomic_write_zarr(ds, tmp_path / f"{name}.zarr")
+
+
+def test_status_and_test_accuracy_never_disagree_unexplained(tmp_path):
+    """Issue 13, item 9: converged at 0.902 on the evaluation trials, 0.875 on the test
+    trials (target 0.9) — the row says so in its note; agreeing rows have no note."""
+    paths = [
+        _network(tmp_path, "gru", "converged", 0.875, 0.902),
+        _network(tmp_path, "lstm", "converged", 0.95, 0.93),
+        _network(tmp_path, "leaky_rnn", "budget_exhausted", 0.9, 0.85),
+    ]
+    text = experiment_summary(paths, [])
+    assert row(text, "network")[7] == "note"
+    gru = row(text, "pdm / gru / master / seed 0")
+    assert gru[1:6] == ["converged", "20", "0.9", "0.902", "0.875"]
+    assert gru[7] == "converged on evaluation trials; test accuracy 0.875 below target 0.9"
+    assert row(text, "pdm / lstm / master / seed 0")[7] == ""
+    assert row(text, "pdm / leaky_rnn / master / seed 0")[7] == (
+        "not converged on evaluation trials; test accuracy 0.900 reaches target 0.9"
+    )
