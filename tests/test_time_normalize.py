@@ -60,6 +60,20 @@ def test_phases_are_resampled_at_bin_centres_by_hand():
     assert up.values[0, :, 0].tolist() == [0.0, 0.25, 0.75, 1.0]
 
 
+def test_epoch_labels_as_stored_stringdtype():
+    """Labels read back from a dynsim store are NumPy StringDType; they work as str labels."""
+    epochs = np.array(["fixation", "stimulus", "stimulus"], dtype=np.dtypes.StringDType())
+    a = xr.DataArray(
+        np.arange(3.0)[None, :, None],
+        dims=("trial", "time", "unit"),
+        coords={"epoch": ("time", epochs)},
+    )
+    assert normalize_time(a, (("fixation", 1), ("stimulus", 1))).values.ravel().tolist() == [
+        0.0,
+        1.5,
+    ]
+
+
 def _pair(rng: np.random.Generator) -> tuple[xr.DataArray, xr.DataArray]:
     """Two 'tasks' with 6 trials of 3 units: A 30 steps (fixation 5, stimulus 15,
     decision 10), B 40 steps (fixation 8, stimulus 6, delay 14, decision 12)."""

@@ -278,7 +278,8 @@ def normalize_time(
             "time_normalize",
             f"{where}no 'epoch' coordinate along 'time' to normalise time by phases on",
         )
-    epochs = np.asarray(hidden["epoch"].values).astype(str)
+    # (a store's labels read back as NumPy's StringDType, which cannot be cast to str)
+    epochs = np.asarray(hidden["epoch"].values).astype(object).astype(str)
     axis = hidden.dims.index("time")
     values = np.asarray(hidden.values, dtype=float)
     pieces, names, fractions = [], [], []
