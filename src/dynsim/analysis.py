@@ -21,8 +21,10 @@ def experiment_summary(
     network_paths: Sequence[str | os.PathLike[str]],
     matrix_paths: Sequence[str | os.PathLike[str]],
 ) -> str:
-    """A Markdown report: each network's outcome, and each metric's mean distance within and
-    between the levels of every factor that varies (task, architecture, regime, variant, seed).
+    """A Markdown report: each network's outcome, and for each metric the distances within and
+    between the levels of every factor that varies (task, architecture, regime, variant, seed)
+    with pair counts, spread, bootstrap CIs over networks and permutation tests,
+    Benjamini–Hochberg corrected (:func:`distance_section`).
 
     A network's status is decided during training on its evaluation trials
     (``training.eval_trials`` trials with training timings, the same trials at every
