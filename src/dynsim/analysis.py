@@ -7,8 +7,10 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
+from dynsim import stats
 from dynsim.store import network_labels, open_matrices, open_network
 
 #: Network labels the summary splits pairs by (when they vary in the experiment).
@@ -19,8 +21,10 @@ def experiment_summary(
     network_paths: Sequence[str | os.PathLike[str]],
     matrix_paths: Sequence[str | os.PathLike[str]],
 ) -> str:
-    """A Markdown report: each network's outcome, and each metric's mean distance within and
-    between the levels of every factor that varies (task, architecture, regime, variant, seed).
+    """A Markdown report: each network's outcome, and for each metric the distances within and
+    between the levels of every factor that varies (task, architecture, regime, variant, seed)
+    with pair counts, spread, bootstrap CIs over networks and permutation tests,
+    Benjamini–Hochberg corrected (:func:`distance_section`).
 
     A network's status is decided during training on its evaluation trials
     (``training.eval_trials`` trials with training timings, the same trials at every
@@ -43,11 +47,13 @@ def experiment_summary(
         " record.n_repeats per condition) at the final checkpoint, a different sample;"
         " *by checkpoint* lists it at every recorded checkpoint (progress 0 → 1) with, in"
         " brackets, the fraction of test trials without a choice (decision-epoch output largest"
-        " for fixation: an error, so all-fixating networks score exactly 0).",
+        " for fixation: an error, so all-fixating networks score exactly 0). *note* flags a"
+        " network whose two accuracies fall on different sides of its target, so a status"
+        " never stands unexplained beside an accuracy that contradicts it.",
         "",
         "| network | status | steps | target | evaluation accuracy | test accuracy"
-        " | by checkpoint (no choice) |",
-        "|---|---|---|---|---|---|---|",
+        " | by checkpoint (no choice) | note |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for path in network_paths:
         ds = open_network(path)
@@ -66,35 +72,33 @@ def experiment_summary(
         lines.append(
             f"| {name} | {ds.attrs.get('status', '?')} | {ds.attrs.get('final_step', '?')} "
             f"| {_target(ds)} | {_evaluation_accuracy(ds)} | {float(test[-1]):.3f} "
-            f"| {by_checkpoint} |"
+            f"| {by_checkpoint} | {_agreement_note(ds, float(test[-1]))} |"
         )
-    lines += ["", "## Distances (0 = identical)", ""]
-    lines += [
-        "Mean distance over pairs of networks that share a factor and over pairs that differ in"
-        " it, for every factor that varies in the experiment (NaN pairs left out).",
-        "",
-        "| metric | factor | mean, same | mean, different | pairs without value |",
-        "|---|---|---|---|---|",
-    ]
-    for metric, ds in open_matrices(matrix_paths).items():
-        distance = ds["distance"].values
-        off_diag = ~np.eye(*distance.shape, dtype=bool)
-        missing = int(np.sum(ds["status"].values != ""))
-        factors = [
-            f
-            for f in SUMMARY_FACTORS
-            if f"{f}_a" in ds.coords and len(set(ds[f"{f}_a"].values.tolist())) > 1
-        ]
-        if not factors:
-            lines.append(
-                f"| {metric} | (none varies) | {_mean(distance[off_diag]):.3f} | | {missing} |"
-            )
-        for factor in factors:
-            same = ds[f"{factor}_a"].values[:, None] == ds[f"{factor}_b"].values[None, :]
-            within = _mean(distance[same & off_diag])
-            between = _mean(distance[~same])
-            lines.append(f"| {metric} | {factor} | {within:.3f} | {between:.3f} | {missing} |")
+    lines += distance_section(open_matrices(matrix_paths))
     return "\n".join(lines) + "\n"
+
+
+def _agreement_note(ds: xr.Dataset, test_accuracy: float) -> str:
+    """Why a status and the test accuracy beside it may seem to disagree (issue 13, item 9):
+    the status is decided on the evaluation trials, so a converged network can fall under
+    its target on the test trials, and one that ran out of budget can reach it there.
+    Empty when they agree or the target is unknown."""
+    try:
+        target = float(json.loads(ds.attrs["spec"])["training"]["target_accuracy"])
+    except (KeyError, TypeError, ValueError):
+        return ""
+    status = ds.attrs.get("status")
+    if status == "converged" and test_accuracy < target:
+        return (
+            f"converged on evaluation trials; test accuracy {test_accuracy:.3f} below "
+            f"target {target:g}"
+        )
+    if status == "budget_exhausted" and test_accuracy >= target:
+        return (
+            f"not converged on evaluation trials; test accuracy {test_accuracy:.3f} reaches "
+            f"target {target:g}"
+        )
+    return ""
 
 
 def _evaluation_accuracy(ds: xr.Dataset) -> str:
@@ -129,7 +133,291 @@ def _no_choice(ds: xr.Dataset) -> np.ndarray | None:
     return (choice == 0).mean(axis=1)
 
 
-def _mean(values: np.ndarray) -> float:
-    """The mean of the finite values; NaN when there are none."""
-    finite = values[np.isfinite(values)]
-    return float(finite.mean()) if finite.size else float("nan")
+#: Confidence level of every interval in the summary, and the resampling budget (fixed
+#: seed: the summary is the same every time it is built).
+CONFIDENCE = 0.95
+N_RESAMPLES = 9999
+SEED = 0
+
+
+def _pair_mask(distance: np.ndarray) -> tuple[np.ndarray, str]:
+    """Pairs that count, each once: the upper triangle of a symmetric matrix (pairs), every
+    off-diagonal entry of an asymmetric one (ordered pairs); finite entries only."""
+    n = distance.shape[0]
+    symmetric = np.allclose(distance, distance.T, equal_nan=True, rtol=1e-9, atol=1e-12)
+    keep = np.triu(np.ones((n, n), dtype=bool), k=1) if symmetric else ~np.eye(n, dtype=bool)
+    return keep & np.isfinite(distance), "pairs" if symmetric else "ordered pairs"
+
+
+def _varying_factors(ds: xr.Dataset) -> list[str]:
+    return [
+        f
+        for f in SUMMARY_FACTORS
+        if f"{f}_a" in ds.coords and len(set(ds[f"{f}_a"].values.tolist())) > 1
+    ]
+
+
+def same_different_table(ds: xr.Dataset) -> pd.DataFrame:
+    """For every factor that varies in similarity matrix ``ds`` (one metric): the pairs of
+    networks that share the factor's level (*same*) and those that differ (*different*) —
+    each pair once (upper triangle; ordered pairs for an asymmetric metric), pairs without a
+    value left out — with per cell the pair count ``n``, the mean and standard deviation
+    (ddof 1) of the pair distances, and a bootstrap CI of the mean over **networks**
+    (:func:`dynsim.stats.bootstrap_ci`, BCa, on each network's mean distance to its partners
+    in the cell: the pairs are not independent, as every network is in many of them, so the
+    networks — seeds and the other factors' levels — are the resampled units); then the
+    difference (different − same) and its two-sided p-value from a permutation of the
+    networks' labels (:func:`dynsim.stats.label_permutation_test`), not of the pairs.
+
+    ``ds``: a matrix store (``distance`` (model_a, model_b), label coordinates
+    ``<factor>_a``/``<factor>_b``) of the same networks along both dims. Returns one row per
+    factor, columns: factor, unit ("pairs" / "ordered pairs"), n_same, mean_same, std_same,
+    ci_low_same, ci_high_same, n_networks_same, the same for ``different``, difference,
+    p. NaN where a value is undefined (the summary says why). The Benjamini–Hochberg
+    correction is applied across metrics and factors by :func:`distance_section`.
+    """
+    distance = np.asarray(ds["distance"].values, dtype=float)
+    valid, unit = _pair_mask(distance)
+    rows = []
+    for factor in _varying_factors(ds):
+        labels = ds[f"{factor}_a"].values
+        same, different = stats.same_different_masks(labels, valid)
+        row: dict[str, object] = {"factor": factor, "unit": unit}
+        for name, mask in (("same", same), ("different", different)):
+            values = distance[mask]
+            per_network = stats.per_unit_means(distance, mask)
+            low, high = stats.bootstrap_ci(
+                per_network, confidence=CONFIDENCE, n_resamples=N_RESAMPLES, seed=SEED
+            )
+            row |= {
+                f"n_{name}": int(values.size),
+                f"mean_{name}": float(values.mean()) if values.size else np.nan,
+                f"std_{name}": float(values.std(ddof=1)) if values.size > 1 else np.nan,
+                f"ci_low_{name}": low,
+                f"ci_high_{name}": high,
+                f"n_networks_{name}": int(per_network.size),
+                f"spread_{name}": bool(per_network.size > 1 and np.ptp(per_network) > 0),
+            }
+        statistic, p = stats.label_permutation_test(
+            distance, labels, valid=valid, n_resamples=N_RESAMPLES, seed=SEED
+        )
+        row |= {"difference": statistic, "p": p}
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def group_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Per level of every varying factor (*group*): its networks' mean distance to the other
+    networks of the group (*within*) with a bootstrap CI over the group's networks (one value
+    per network, :func:`dynsim.stats.per_unit_means`), and for each pair of groups a
+    permutation test of equal means on those per-network values
+    (:func:`dynsim.stats.compare_groups`; the networks of two groups are disjoint). Columns:
+    factor, group, n_networks, mean, ci_low, ci_high, and a ``tests`` attribute: the
+    compare_groups table of each factor (p-values uncorrected; :func:`distance_section`
+    corrects the whole family)."""
+    distance = np.asarray(ds["distance"].values, dtype=float)
+    valid, _ = _pair_mask(distance)
+    rows, tests = [], []
+    for factor in _varying_factors(ds):
+        labels = np.asarray(ds[f"{factor}_a"].values).astype(str)
+        same, _ = stats.same_different_masks(labels, valid)
+        groups = {}
+        for level in sorted(set(labels.tolist())):
+            inside = labels == level
+            mask = same & inside[:, None] & inside[None, :]
+            groups[level] = stats.per_unit_means(distance, mask)
+        described = stats.describe(
+            groups, confidence=CONFIDENCE, n_resamples=N_RESAMPLES, seed=SEED
+        )
+        described.insert(0, "factor", factor)
+        described["n_level"] = [int(np.sum(labels == g)) for g in described["group"]]
+        rows.append(described)
+        compared = stats.compare_groups(groups, n_resamples=N_RESAMPLES, seed=SEED)
+        compared.insert(0, "factor", factor)
+        tests.append(compared)
+    table = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
+    table.attrs["tests"] = pd.concat(tests, ignore_index=True) if tests else pd.DataFrame()
+    return table
+
+
+def distance_section(matrices: dict[str, xr.Dataset]) -> list[str]:
+    """The summary's distance section (Markdown lines): per metric and factor the
+    same-vs-different table, then per group the within-group means and the tests between
+    groups. Every p-value is shown raw and Benjamini–Hochberg adjusted
+    (:func:`dynsim.stats.bh_adjust`) over its table's whole family (all metrics and
+    factors): many tests are read together. An undefined number is never a bare NaN: the
+    cell says why (no pair, n = 1, one network per level, no spread)."""
+    lines = ["", "## Distances (0 = identical)", ""]
+    lines += [
+        "Pairs of networks that share a factor's level (*same*) and pairs that differ in it"
+        " (*different*), for every factor that varies; each pair once, pairs without a value"
+        " left out. Per cell: *n* pairs, mean ± standard deviation of the pair distances,"
+        f" and the {CONFIDENCE:.0%} bootstrap CI of the mean **over networks** (BCa,"
+        f" {N_RESAMPLES} resamples, on each network's mean distance to its partners in the cell:"
+        " pairs share networks and are not independent, so networks — seeds and the other"
+        " factors' levels — are resampled, not pairs). *p*: two-sided permutation test of"
+        " different − same, permuting the networks' labels (not the pairs);"
+        " *p (BH)*: Benjamini–Hochberg adjusted over every row of the table.",
+        "",
+        "| metric | factor | same | different | different − same | p | p (BH) "
+        "| pairs without value |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    tables = {}
+    for metric, ds in matrices.items():
+        missing = int(np.sum(ds["status"].values != ""))
+        if not _square(ds):
+            lines.append(
+                f"| {metric} | — | not a matrix of one set of networks | | | | | {missing} |"
+            )
+            continue
+        table = same_different_table(ds)
+        if table.empty:
+            distance = np.asarray(ds["distance"].values, dtype=float)
+            valid, unit = _pair_mask(distance)
+            lines.append(
+                f"| {metric} | (none varies) | {_cell(distance[valid], distance, valid, unit)} "
+                f"| | | | | {missing} |"
+            )
+        tables[metric] = (table, missing)
+    everything = pd.concat([t for t, _ in tables.values()], ignore_index=True) if tables else None
+    adjusted = iter(stats.bh_adjust(everything["p"].to_numpy()) if everything is not None else [])
+    for metric, (table, missing) in tables.items():
+        for row in table.to_dict("records"):
+            p_bh = next(adjusted)
+            why = _why_no_test(row)
+            lines.append(
+                f"| {metric} | {row['factor']} | {_summary_cell(row, 'same')} "
+                f"| {_summary_cell(row, 'different')} | {_number(row['difference'], why)} "
+                f"| {_number(row['p'], why)} | {_number(p_bh, why)} | {missing} |"
+            )
+    lines += _group_lines(matrices)
+    return lines
+
+
+def _group_lines(matrices: dict[str, xr.Dataset]) -> list[str]:
+    """The per-group table and the tests between groups (see :func:`group_table`)."""
+    lines = [
+        "",
+        "### Per group",
+        "",
+        "Per level of each varying factor: the mean distance between networks of that level"
+        f" (the mean of each network's mean distance to the others of its level) and its"
+        f" {CONFIDENCE:.0%} bootstrap CI over those networks (BCa).",
+        "",
+        "| metric | factor | group | networks | mean within group [CI] |",
+        "|---|---|---|---|---|",
+    ]
+    tests = []
+    for metric, ds in matrices.items():
+        if not _square(ds):
+            continue
+        table = group_table(ds)
+        for row in table.to_dict("records"):
+            lines.append(
+                f"| {metric} | {row['factor']} | {row['group']} | {row['n_level']} "
+                f"| {_group_cell(row)} |"
+            )
+        if not table.attrs["tests"].empty:
+            tests.append(table.attrs["tests"].assign(metric=metric))
+    lines += [
+        "",
+        "Between groups: two-sided permutation test of equal means of the per-network"
+        " within-group distances (networks of two levels are disjoint sets);"
+        " *p (BH)* adjusted over every row of this table.",
+        "",
+        "| metric | factor | groups | difference of means | p | p (BH) |",
+        "|---|---|---|---|---|---|",
+    ]
+    if tests:
+        family = pd.concat(tests, ignore_index=True)
+        family["p_bh"] = stats.bh_adjust(family["p"].to_numpy())
+        for row in family.to_dict("records"):
+            why = (
+                "no test: a group has < 2 networks with a partner in it"
+                if min(row["n_a"], row["n_b"]) < 2
+                else "no test"
+            )
+            lines.append(
+                f"| {row['metric']} | {row['factor']} | {row['group_a']} vs {row['group_b']} "
+                f"| {_number(row['difference'], 'no value: a group has no pair')} "
+                f"| {_number(row['p'], why)} | {_number(row['p_bh'], why)} |"
+            )
+    return lines
+
+
+def _square(ds: xr.Dataset) -> bool:
+    """Whether the matrix is one set of networks against itself (the statistics need it)."""
+    dims = ds["distance"].dims
+    a, b = (ds[d].values for d in dims)
+    return len(dims) == 2 and len(a) == len(b) and bool(np.all(a == b))
+
+
+def _number(value: float, why: str) -> str:
+    """A value to 3 decimals (3 significant digits below 0.001), or why there is none —
+    never a bare NaN."""
+    if not np.isfinite(value):
+        return f"— ({why})"
+    return f"{value:.3g}" if 0 < abs(value) < 1e-3 else f"{value:.3f}"
+
+
+def _why_no_test(row: dict) -> str:
+    if row["n_same"] == 0:
+        return "no pair shares the level: one network per level"
+    if row["n_different"] == 0:
+        return "no pair differs"
+    return "no test"
+
+
+def _ci(low: float, high: float, n_networks: int, spread: bool) -> str:
+    if np.isfinite(low):
+        return f"[{low:.3f}, {high:.3f}]"
+    if n_networks < 2:
+        return f"CI: {n_networks} network{'s' if n_networks != 1 else ''}"
+    return "CI: no spread" if not spread else "CI: —"
+
+
+def _summary_cell(row: dict, name: str) -> str:
+    n = row[f"n_{name}"]
+    if n == 0:
+        return "no pair (one network per level)" if name == "same" else "no pair"
+    std = f" ± {row[f'std_{name}']:.3f}" if n > 1 else " (n = 1: no spread)"
+    ci = _ci(
+        row[f"ci_low_{name}"],
+        row[f"ci_high_{name}"],
+        row[f"n_networks_{name}"],
+        row[f"spread_{name}"],
+    )
+    return f"n = {n}: {row[f'mean_{name}']:.3f}{std} {ci}"
+
+
+def _cell(values: np.ndarray, distance: np.ndarray, valid: np.ndarray, unit: str) -> str:
+    """A cell over all pairs (no factor varies)."""
+    per_network = stats.per_unit_means(distance, valid)
+    low, high = stats.bootstrap_ci(
+        per_network, confidence=CONFIDENCE, n_resamples=N_RESAMPLES, seed=SEED
+    )
+    row = {
+        "n_all": int(values.size),
+        "mean_all": float(values.mean()) if values.size else np.nan,
+        "std_all": float(values.std(ddof=1)) if values.size > 1 else np.nan,
+        "ci_low_all": low,
+        "ci_high_all": high,
+        "n_networks_all": int(per_network.size),
+        "spread_all": bool(per_network.size > 1 and np.ptp(per_network) > 0),
+    }
+    return _summary_cell(row, "all") if values.size else f"no {unit} with a value"
+
+
+def _group_cell(row: dict) -> str:
+    n = row["n"]
+    if n == 0:
+        return (
+            "— (one network in this group: no pair)"
+            if row["n_level"] < 2
+            else "— (no pair with a value)"
+        )
+    ci = _ci(
+        row["ci_low"], row["ci_high"], n, bool(n > 1 and np.isfinite(row["std"]) and row["std"] > 0)
+    )
+    return f"{row['mean']:.3f} {ci}"

@@ -30,10 +30,10 @@ examples:
   dynsim compare a.npy b.npy --dims time,unit --metric procrustes --param score_method=euclidean
   dynsim compare run1.nc run2.nc --metric procrustes --epoch stimulus -o out.nc
 
-selection (--checkpoint, --epoch, --trials, --average-over) applies to every input that has
-  what it selects on: a 'checkpoint' dimension (or a scalar 'checkpoint' label), an 'epoch'
-  coordinate along 'time', trial labels along 'trial'; an input without it refuses the option
-  (exit 2) rather than silently comparing something else.
+selection (--checkpoint, --epoch, --trials, --average-over, --time-normalize) applies to
+  every input that has what it selects on: a 'checkpoint' dimension (or a scalar 'checkpoint'
+  label), an 'epoch' coordinate along 'time', trial labels along 'trial'; an input without it
+  refuses the option (exit 2) rather than silently comparing something else.
 
 exit status:
   0  every entry of the matrix was computed
@@ -166,6 +166,15 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         metavar="LABEL",
         help="average trials sharing these condition labels (repeatable)",
+    )
+    p.add_argument(
+        "--time-normalize",
+        action="append",
+        default=[],
+        metavar="PHASE=STEPS",
+        help="resample each phase (an epoch, or consecutive epochs joined by '+') to STEPS "
+        "time steps, in time order; steps outside every phase are dropped (repeatable; "
+        "compare.time_normalize, README 'Comparing different tasks')",
     )
     p.add_argument(
         "--over-learning",
@@ -460,6 +469,12 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         if not eq or not label or not values:
             raise ValueError(f"--trials expects LABEL=V1,V2,..., got {item!r}")
         trials[label] = [_parse_value(v) for v in values.split(",") if v]
+    phases: dict[str, int] = {}
+    for item in args.time_normalize:
+        phase, eq, steps = item.partition("=")
+        if not eq or not phase or not steps.strip().isdigit():
+            raise ValueError(f"--time-normalize expects PHASE=STEPS (STEPS ≥ 1), got {item!r}")
+        phases[phase] = int(steps)
     try:
         selection = Selection.from_config(
             {
@@ -469,6 +484,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
                 else (args.epoch or [None])[0],
                 "trials": trials,
                 "average_over": args.average_over,
+                "time_normalize": {"phases": phases},
             }
         )
     except ValueError as err:

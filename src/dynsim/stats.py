@@ -192,3 +192,81 @@ def compare_groups(
     table = pd.DataFrame(rows, columns=list(COMPARE_COLUMNS[:-1]))
     table["p_bh"] = bh_adjust(table["p"].to_numpy()) if len(table) else []
     return table
+
+
+def same_different_masks(
+    labels: Sequence[object] | np.ndarray, valid: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean (n, n) masks of the pairs (i, j), i ≠ j, whose networks share ``labels`` (same)
+    and whose networks differ (different), restricted to ``valid`` (e.g. finite entries of
+    the upper triangle)."""
+    lab = np.asarray(labels)
+    same = lab[:, None] == lab[None, :]
+    off = ~np.eye(lab.size, dtype=bool)
+    return valid & same & off, valid & ~same & off
+
+
+def label_permutation_test(
+    distance: np.ndarray,
+    labels: Sequence[object] | np.ndarray,
+    *,
+    valid: np.ndarray | None = None,
+    n_resamples: int = 9999,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Do pairs of networks that differ in a factor lie further apart than pairs that share
+    it? A permutation test on a distance matrix that permutes the networks' labels, not the
+    pairs (a Mantel-type test, Mantel 1967; as rsatoolbox and netrep resample conditions or
+    networks): the entries of a distance matrix are not independent, the networks are the
+    exchangeable units under the null hypothesis that the factor does not matter.
+
+    distance : (n, n) distances between n networks (rows and columns the same networks).
+    labels : the n networks' levels of the factor.
+    valid : (n, n) pairs that count (default: finite off-diagonal entries of the upper
+        triangle, i.e. each unordered pair once for a symmetric matrix).
+
+    Statistic: mean distance over *different* pairs − mean over *same* pairs (> 0: the factor
+    separates networks); two-sided p by ``scipy.stats.permutation_test`` with
+    ``permutation_type="pairings"`` on the labels (exact when n! ≤ ``n_resamples``).
+    Returns ``(statistic, p)``; ``(nan, nan)`` when there is no same or no different pair.
+    Raises ``ValueError`` when the shapes disagree.
+    """
+    d = np.asarray(distance, dtype=float)
+    lab = np.asarray(labels)
+    if d.ndim != 2 or d.shape[0] != d.shape[1] or d.shape[0] != lab.size:
+        raise ValueError(f"distance {d.shape} must be (n, n) for {lab.size} labels")
+    if valid is None:
+        valid = np.triu(np.isfinite(d), k=1)
+
+    def difference(permuted: np.ndarray) -> float:
+        same, different = same_different_masks(permuted, valid)
+        return float(d[different].mean() - d[same].mean())
+
+    same, different = same_different_masks(lab, valid)
+    if not same.any() or not different.any():
+        return (float("nan"), float("nan"))
+    # Integer codes: permutation_test needs a numeric array to permute.
+    _, codes = np.unique(lab.astype(str), return_inverse=True)
+    result = sps.permutation_test(
+        (codes,),
+        difference,
+        permutation_type="pairings",
+        alternative="two-sided",
+        n_resamples=n_resamples,
+        vectorized=False,
+        random_state=np.random.default_rng(seed),
+    )
+    return (float(result.statistic), float(result.pvalue))
+
+
+def per_unit_means(distance: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Each network's mean distance to its partners in ``mask`` (rows and columns both, so a
+    pair kept in one triangle counts for both of its networks); networks without a partner
+    are left out. One value per network: the unit :func:`bootstrap_ci` resamples when a CI
+    is claimed over networks (seeds) rather than over the non-independent pairs."""
+    d = np.asarray(distance, dtype=float)
+    both = mask | mask.T
+    counts = both.sum(axis=1)
+    sums = np.where(both, d, 0.0).sum(axis=1)
+    keep = counts > 0
+    return sums[keep] / counts[keep]

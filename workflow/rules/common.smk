@@ -120,6 +120,10 @@ def compare_options(wildcards):
         flags.append(f"--trials {label}={','.join(json.dumps(v) for v in values)}")
     for label in cmp["average_over"]:
         flags.append(f"--average-over {label}")
+    normalize = cmp.get("time_normalize")
+    if normalize and wildcards.metric in (normalize["metrics"] or cmp["metrics"]):
+        for phase, steps in normalize["phases"].items():
+            flags.append(f"--time-normalize {phase}={steps}")
     if config["ray"]["address"]:
         flags.append(f"--ray-address {config['ray']['address']}")
     return " ".join(flags)

@@ -41,7 +41,7 @@ rule summary:
         matrices=similarity_stores,
         figures=heatmaps,
     output:
-        SUMMARY,
+        report(SUMMARY, caption="../report/summary.rst", category="Summary"),
     log:
         f"logs/{config['experiment']}/summary.log",
     conda:

@@ -10,11 +10,13 @@ import difflib
 import inspect
 import itertools
 import math
+from dataclasses import replace
 from importlib import resources
 from typing import Any
 
 import jsonschema
 import numpy as np
+import xarray as xr
 import yaml
 
 from dynsim import grid as grids
@@ -83,6 +85,7 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     _check_grid(config)
     _check_models(config)
     _check_selection(config)
+    _check_time_normalize(config)
     return config
 
 
@@ -261,6 +264,67 @@ def _check_selection(config: dict[str, Any]) -> None:
                 f"config key 'compare.trials': no trial of task {name!r} has every selected "
                 f"value ({dict(compare['trials'])})"
             )
+
+
+def _check_time_normalize(config: dict[str, Any]) -> None:
+    """``compare.time_normalize`` fits what is recorded: its metrics are among
+    ``compare.metrics``; its phases are well formed and, on every task's test trials (built as
+    the record jobs build them), each phase has an epoch, its epochs are contiguous and the
+    phases are in time order; and after ``trials`` and ``average_over`` every task gives the
+    same number of trials, since samples must correspond for the option to make sense."""
+    options = config["compare"].get("time_normalize")
+    if not options:
+        return
+    from dynsim import tasks
+    from dynsim.pairwise.selection import Selection, SelectionError, normalize_time
+
+    chosen = options.get("metrics")
+    unknown = [m for m in chosen or [] if m not in config["compare"]["metrics"]]
+    if unknown:
+        raise ConfigError(
+            f"config key 'compare.time_normalize.metrics': {unknown} not in compare.metrics "
+            f"({', '.join(config['compare']['metrics'])})"
+        )
+    try:
+        selection = Selection.from_config(
+            {k: v for k, v in config["compare"].items() if k != "checkpoint"}
+        )
+    except SelectionError as err:
+        raise ConfigError(f"config key 'compare.time_normalize.phases': {err}") from None
+
+    shared = {k: v for k, v in config["task"].items() if k != "params"}
+    per_task = config["task"].get("params", {})
+    record = config["record"]
+    counts: dict[str, int] = {}
+    for name in config["tasks"]:
+        params = {**tasks.accepted_params(name, shared), **per_task.get(name, {})}
+        batch = tasks.get(name, **params).test_batch(
+            n_repeats=int(record["n_repeats"]), seed=int(record["seed"])
+        )
+        epochs = np.asarray(batch.epoch_labels()[0]).astype(str)
+        conditions = {k: ("trial", np.asarray(v)) for k, v in batch.conditions.items()}
+        # The selection on a stand-in for the recorded activity: one unit of zeros with the
+        # test trials' epochs and labels (what a store holds), so every check is the real one.
+        stand_in = xr.DataArray(
+            np.zeros((len(next(iter(batch.conditions.values()))), epochs.size, 1)),
+            dims=("trial", "time", "unit"),
+            coords={"epoch": ("time", epochs), **conditions},
+        )
+        try:
+            selected = replace(selection, time_normalize=()).select(stand_in)
+            normalize_time(selected, selection.time_normalize, source=f"task {name!r}")
+        except SelectionError as err:
+            if err.field != "time_normalize":
+                continue  # the other selection checks name their own keys
+            raise ConfigError(f"config key 'compare.time_normalize.phases': {err}") from None
+        counts[name] = int(selected.sizes.get("trial", 1))
+    if len(set(counts.values())) > 1:
+        raise ConfigError(
+            "config key 'compare.time_normalize': the tasks give different numbers of trials "
+            f"({', '.join(f'{k}: {v}' for k, v in counts.items())}), so their samples cannot "
+            "correspond; select (compare.trials) or average (compare.average_over) them to "
+            "the same conditions"
+        )
 
 
 def _plain(value: Any) -> Any:

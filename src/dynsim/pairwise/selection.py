@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import xarray as xr
+from scipy.interpolate import make_interp_spline
 
 
 class SelectionError(ValueError):
     """A selection that does not fit an input (or no input at all). ``field`` names the part
     of the selection at fault — ``"checkpoint"``, ``"epoch"``, ``"trials"`` or
-    ``"average_over"`` — so that a caller can name its own option for it (the CLI's
-    ``--checkpoint`` …); the message names the input."""
+    ``"average_over"``, ``"time_normalize"`` — so that a caller can name its own option for it
+    (the CLI's ``--checkpoint`` …); the message names the input."""
 
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
@@ -31,12 +33,18 @@ class Selection:
         whose labels are not all allowed are dropped.
     average_over : condition labels to average within (e.g. ``("coherence", "direction")``):
         trials sharing those labels are averaged into one condition-averaged "trial".
+    time_normalize : ``(phase, steps)`` pairs in time order, e.g. ``(("fixation", 5),
+        ("stimulus+delay", 20), ("decision", 5))``: each phase — one epoch, or consecutive
+        epochs joined by ``+`` (a task need not have all of them) — is resampled to ``steps``
+        time steps (:func:`normalize_time`), and time steps outside every phase are dropped,
+        so that tasks whose trials differ in length give the same samples. Applied last.
     """
 
     checkpoint: int | float | str = "final"
     epoch: str | tuple[str, ...] | None = None
     trials: tuple[tuple[str, tuple[Any, ...]], ...] = ()
     average_over: tuple[str, ...] = ()
+    time_normalize: tuple[tuple[str, int], ...] = ()
 
     def __post_init__(self) -> None:
         """Refuse a checkpoint that can select nothing, whatever the input (ValueError naming
@@ -62,23 +70,29 @@ class Selection:
                 f"checkpoint {c!r} is not a progress fraction in [0, 1] (an index is an "
                 f"integer: 'final', 0, 1, …, -1)",
             )
+        check_phases(self.time_normalize)
 
     @classmethod
     def from_config(cls, compare: dict[str, Any]) -> Selection:
-        """From the config's ``compare`` section (lists become tuples). Raises ValueError
-        naming the value of an invalid ``checkpoint`` (see :meth:`__post_init__`)."""
+        """From the config's ``compare`` section (lists become tuples;
+        ``time_normalize.phases`` becomes :attr:`time_normalize`). Raises ValueError naming
+        the value of an invalid ``checkpoint`` or phase (see :meth:`__post_init__`)."""
         epoch = compare.get("epoch")
+        phases = (compare.get("time_normalize") or {}).get("phases") or {}
         return cls(
             checkpoint=compare.get("checkpoint", "final"),
             epoch=tuple(epoch) if isinstance(epoch, list) else epoch,
             trials=tuple((k, tuple(v)) for k, v in (compare.get("trials") or {}).items()),
             average_over=tuple(compare.get("average_over") or ()),
+            time_normalize=tuple((str(phase), steps) for phase, steps in phases.items()),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-able form (part of the resume plan). ``1`` (an index) and ``1.0`` (a
-        progress fraction) stay distinct, as JSON keeps ints and floats apart."""
-        return {
+        progress fraction) stay distinct, as JSON keeps ints and floats apart.
+        ``time_normalize`` appears only when set, so that the plans (and resumable partial
+        results) of selections without it are unchanged."""
+        plain = {
             "checkpoint": _plain(self.checkpoint),
             "epoch": self.epoch
             if self.epoch is None or isinstance(self.epoch, str)
@@ -86,6 +100,9 @@ class Selection:
             "trials": [[label, [_plain(v) for v in allowed]] for label, allowed in self.trials],
             "average_over": list(self.average_over),
         }
+        if self.time_normalize:
+            plain["time_normalize"] = [[phase, steps] for phase, steps in self.time_normalize]
+        return plain
 
     def is_default(self) -> bool:
         """Whether this selects everything of the final checkpoint (the default)."""
@@ -149,6 +166,8 @@ class Selection:
             hidden = hidden.assign_coords(condition=("trial", group.ravel()))
             hidden = hidden.groupby("condition").mean("trial").rename(condition="trial")
             hidden = hidden.transpose("trial", "time", "unit")
+        if self.time_normalize:
+            hidden = normalize_time(hidden, self.time_normalize, source=source)
         return hidden
 
     def _select_checkpoint(self, hidden: xr.DataArray, where: str) -> xr.DataArray:
@@ -193,6 +212,120 @@ class Selection:
                 f"(indices 0..{n - 1}, or -{n}..-1 from the end)",
             )
         return hidden.isel(checkpoint=int(c))
+
+
+def check_phases(phases: Sequence[tuple[str, int]]) -> None:
+    """Refuse ``time_normalize`` phases that cannot mean anything, whatever the input
+    (:class:`SelectionError` with field ``"time_normalize"``): a phase whose name is empty or
+    has an empty epoch name (``"a++b"``), a step count that is not an integer ≥ 1, an epoch
+    in two phases."""
+    seen: dict[str, str] = {}
+    for phase, steps in phases:
+        names = str(phase).split("+")
+        if not phase or any(not name for name in names):
+            raise SelectionError(
+                "time_normalize",
+                f"phase {phase!r}: a phase is an epoch name or epoch names joined by '+'",
+            )
+        if (
+            isinstance(steps, (bool, np.bool_))
+            or not isinstance(steps, (int, np.integer))
+            or (steps < 1)
+        ):
+            raise SelectionError(
+                "time_normalize",
+                f"phase {phase!r}: steps must be an integer ≥ 1, got {steps!r}",
+            )
+        for name in names:
+            if name in seen:
+                raise SelectionError(
+                    "time_normalize",
+                    f"epoch {name!r} is in two phases ({seen[name]!r} and {phase!r})",
+                )
+            seen[name] = phase
+
+
+def normalize_time(
+    hidden: xr.DataArray, phases: Sequence[tuple[str, int]], *, source: str | None = None
+) -> xr.DataArray:
+    """Per-phase time normalisation: every phase of ``hidden``'s trials resampled to a fixed
+    number of steps, so that trials of different lengths give corresponding samples.
+
+    hidden : dims (…, ``time``, …) with an ``epoch`` coordinate along ``time`` (a trial's
+        epochs, the same for every trial, as the tasks' fixed test timings give).
+    phases : ``(phase, steps)`` pairs in time order; a phase is one epoch or consecutive
+        epochs joined by ``+`` (``"stimulus+delay"``); the input needs at least one of them,
+        and the ones it has must be contiguous. Time steps outside every phase are dropped.
+
+    A phase of L steps is resampled to N by linear interpolation between the original steps
+    at the centres of N equal bins spanning it, i.e. at positions
+    ``(k + 1/2)·L/N − 1/2`` (k = 0 … N−1) in units of the original steps, clipped to
+    [0, L − 1] (scipy's ``make_interp_spline`` with k = 1); a phase of one step is repeated.
+    This is piecewise-linear time normalisation between task events (epoch boundaries):
+    sample k of a phase is the same fraction of that phase in every task.
+
+    Returns ``hidden`` with a new ``time`` dim of ``sum(steps)`` steps (no time values:
+    normalised time has none) whose ``epoch`` coordinate is the phase name, and
+    ``time_fraction`` the position within the phase ((k + 1/2)/N). Raises
+    :class:`SelectionError` (field ``"time_normalize"``) naming ``source`` when the input has
+    no epochs, lacks every epoch of a phase, a phase's epochs are not contiguous or the
+    phases are out of time order.
+    """
+    where = f"{source}: " if source else ""
+    check_phases(phases)
+    if "epoch" not in hidden.coords or hidden["epoch"].dims != ("time",):
+        raise SelectionError(
+            "time_normalize",
+            f"{where}no 'epoch' coordinate along 'time' to normalise time by phases on",
+        )
+    # (a store's labels read back as NumPy's StringDType, which cannot be cast to str)
+    epochs = np.asarray(hidden["epoch"].values).astype(object).astype(str)
+    axis = hidden.dims.index("time")
+    values = np.asarray(hidden.values, dtype=float)
+    pieces, names, fractions = [], [], []
+    last_end = -1
+    for phase, steps in phases:
+        wanted = phase.split("+")
+        index = np.flatnonzero(np.isin(epochs, wanted))
+        if index.size == 0:
+            raise SelectionError(
+                "time_normalize",
+                f"{where}phase {phase!r}: no time step is in epoch(s) {wanted} "
+                f"(epochs: {list(dict.fromkeys(epochs.tolist()))})",
+            )
+        if np.any(np.diff(index) != 1):
+            raise SelectionError(
+                "time_normalize",
+                f"{where}phase {phase!r}: its epochs are not contiguous in time",
+            )
+        if index[0] <= last_end:
+            raise SelectionError(
+                "time_normalize",
+                f"{where}phase {phase!r} starts before the end of the previous phase; "
+                "list the phases in time order",
+            )
+        last_end = int(index[-1])
+        segment = np.take(values, index, axis=axis)
+        length = index.size
+        if length == 1:
+            pieces.append(np.repeat(segment, steps, axis=axis))
+        else:
+            at = np.clip((np.arange(steps) + 0.5) * length / steps - 0.5, 0.0, length - 1.0)
+            spline = make_interp_spline(np.arange(length, dtype=float), segment, k=1, axis=axis)
+            pieces.append(spline(at))
+        names += [phase] * steps
+        fractions.append((np.arange(steps) + 0.5) / steps)
+    coords = {name: coord for name, coord in hidden.coords.items() if "time" not in coord.dims}
+    out = xr.DataArray(
+        np.concatenate(pieces, axis=axis),
+        dims=hidden.dims,
+        coords=coords,
+        name=hidden.name,
+        attrs=hidden.attrs,
+    )
+    return out.assign_coords(
+        epoch=("time", np.asarray(names)), time_fraction=("time", np.concatenate(fractions))
+    )
 
 
 def _plain(value: Any) -> Any:
