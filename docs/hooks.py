@@ -87,7 +87,7 @@ def config_reference(schema_path: Path = SCHEMA) -> str:
     for path, node in schema_keys(schema):
         if "." not in path:
             lines += [f"## `{path}`", ""]
-        lines.append(f"**`{html.escape(path, quote=False)}`** — {_type_of(node)}")
+        lines.append(f"**`{path}`** — {_type_of(node)}")
         if path in required:
             lines[-1] += " — **required**"
         if "default" in node:
