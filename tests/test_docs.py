@@ -169,6 +169,7 @@ def test_dsa_mapping_names_exist_on_both_sides() -> None:
             else:
                 assert name in ours[owner], f"dynsim's {owner} has no parameter {name!r}"
     # every DMD / DSA / optimiser argument of the reference a user sets is in the table
-    wanted = {("DMD", n) for n in reference["DMD"] if n not in ("self", "data", "verbose", "device")}
+    internal = ("self", "data", "verbose", "device")
+    wanted = {("DMD", n) for n in reference["DMD"] if n not in internal}
     wanted |= {("DSA", n) for n in ("score_method", "iters", "lr", "device", "n_jobs")}
     assert wanted <= seen_reference, wanted - seen_reference

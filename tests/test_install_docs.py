@@ -74,7 +74,8 @@ def _wheel(directory: Path, name: str, version: str, tag: str, requires: list[st
             archive.writestr(path, content)
             digest = base64.urlsafe_b64encode(hashlib.sha256(content.encode()).digest())
             record.append(f"{path},sha256={digest.decode().rstrip('=')},{len(content)}")
-        archive.writestr(f"{dist}.dist-info/RECORD", "\n".join(record) + f"\n{dist}.dist-info/RECORD,,\n")
+        record.append(f"{dist}.dist-info/RECORD,,")
+        archive.writestr(f"{dist}.dist-info/RECORD", "\n".join(record) + "\n")
     project = directory / re.sub(r"[-_.]+", "-", name).lower()
     project.mkdir(parents=True, exist_ok=True)
     (project / filename).write_bytes(buffer.getvalue())
@@ -139,7 +140,9 @@ def resolve(argv: list[str], indexes: dict[str, str], platform: str, tmp_path: P
     return {i["metadata"]["name"]: i for i in installed}
 
 
-def test_plain_pin_on_public_index_is_the_cuda_build(indexes: dict[str, str], tmp_path: Path) -> None:
+def test_plain_pin_on_public_index_is_the_cuda_build(
+    indexes: dict[str, str], tmp_path: Path
+) -> None:
     # The README's former command: from PyPI alone pip takes the CUDA wheel and nvidia-*.
     got = resolve(["pip", "install", "torch==2.13.0"], indexes, LINUX, tmp_path)
     assert got["torch"]["metadata"]["version"] == "2.13.0"
@@ -148,7 +151,9 @@ def test_plain_pin_on_public_index_is_the_cuda_build(indexes: dict[str, str], tm
     }
 
 
-def test_readme_torch_step_is_the_cpu_build_on_linux(indexes: dict[str, str], tmp_path: Path) -> None:
+def test_readme_torch_step_is_the_cpu_build_on_linux(
+    indexes: dict[str, str], tmp_path: Path
+) -> None:
     # Both indexes offer 2.13.0; PEP 440 lets "==2.13.0" match the local version 2.13.0+cpu
     # and orders it above 2.13.0, so pip takes the CPU wheel, with no nvidia-* package.
     argv = readme_torch_command()
