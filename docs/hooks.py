@@ -142,8 +142,11 @@ def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
 _MATH_BLOCK = re.compile(r"^([ \t]*)\.\. math::[ \t]*\n((?:\1[ \t]+\S.*\n|[ \t]*\n)+)", re.M)
 _ROLE = re.compile(r":(?:func|class|meth|mod|attr|data|obj|exc|py:\w+):`~?([^`]+)`")
 _MATH_ROLE = re.compile(r":math:`([^`]+)`")
+# A doctest (">>> " lines and their output, up to a blank line); Markdown would read ">>>" as
+# a thrice-nested quotation.
+_DOCTEST = re.compile(r"^([ \t]*)>>> .*\n(?:\1\S.*\n)*", re.M)
 # Code spans and maths, left as they are by the escaping below.
-_VERBATIM = re.compile(r"(\$\$.*?\$\$|`+[^`]*`+|\$[^$\n]+\$)", re.S)
+_VERBATIM = re.compile(r"(\$\$.*?\$\$|```.*?```|`+[^`]*`+|\$[^$\n]+\$)", re.S)
 # Unicode maths in prose (‖X − YQ‖_F, ‖·‖_*) would open Markdown emphasis at "‖_"; RST never
 # uses "_" for emphasis, so an underscore after a non-word character is always literal.
 _LONE_UNDERSCORE = re.compile(r"(?<=[^\w\\])_")
@@ -158,9 +161,10 @@ def rst_to_markdown(text: str) -> str:
         return f"{indent}$$\n{maths}\n{indent}$$\n\n"
 
     text = _MATH_BLOCK.sub(block, text + "\n")
+    text = _DOCTEST.sub(lambda m: f"{m.group(1)}```pycon\n{m.group(0)}{m.group(1)}```\n", text)
     text = _MATH_ROLE.sub(lambda m: f"${m.group(1)}$", text)
     text = _ROLE.sub(lambda m: f"`{m.group(1)}`", text)
-    parts = _VERBATIM.split(text)
+    parts = _VERBATIM.split(text)  # (fenced doctests are code spans of three backticks)
     for i in range(0, len(parts), 2):  # even indices: outside code spans and maths
         parts[i] = _LONE_UNDERSCORE.sub(r"\\_", parts[i])
     return "".join(parts).rstrip("\n")

@@ -90,6 +90,8 @@ def test_rst_maths_and_roles_become_markdown() -> None:
     assert hooks.rst_to_markdown(text) == (
         "A ‖X − YQ‖\\_F, `f`, $x_1$.\n\n$$\na_{ij} = b\n$$\n\nafter"
     )
+    doctest = ">>> f(x_1)\n0.0\n\nnext"
+    assert hooks.rst_to_markdown(doctest) == "```pycon\n>>> f(x_1)\n0.0\n```\n\nnext"
 
 
 def _blocks(page: Path) -> list[tuple[str, str]]:
