@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shlex
+import socket
 import subprocess
 import sys
 import threading
@@ -120,10 +121,12 @@ def indexes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
         server.server_close()
 
 
-def resolve(argv: list[str], indexes: dict[str, str], platform: str, tmp_path: Path) -> dict:
+def resolve(
+    argv: list[str], indexes: dict[str, str], platform: str, tmp_path: Path, *extra: str
+) -> dict:
     """What pip would install for ``argv`` (a ``pip install …`` command) on ``platform``."""
     assert argv[:2] == ["pip", "install"], argv
-    args = [indexes["cpu"] if a == CPU_INDEX else a for a in argv[2:]]
+    args = [indexes["cpu"] if a == CPU_INDEX else a for a in argv[2:]] + list(extra)
     report = tmp_path / f"report-{platform}.json"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env["PIP_CONFIG_FILE"] = os.devnull  # only the indexes given here, no machine config
@@ -174,3 +177,18 @@ def test_readme_torch_step_works_on_macos(indexes: dict[str, str], tmp_path: Pat
 def test_ci_installs_torch_exactly_as_readme() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert shlex.join(readme_torch_command()) in ci.splitlines()
+
+
+def test_unreachable_cpu_index_falls_back_to_the_cuda_build(
+    indexes: dict[str, str], tmp_path: Path
+) -> None:
+    # What README warns about: if the CPU index cannot be reached pip only warns and takes the
+    # public CUDA wheel. (A closed port on 127.0.0.1; --retries 0 only skips pip's ~7.5 s of
+    # retries, the outcome is the same with them.)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{probe.getsockname()[1]}/cpu/"
+    unreachable = {**indexes, "cpu": closed}
+    got = resolve(readme_torch_command(), unreachable, LINUX, tmp_path, "--retries", "0")
+    assert got["torch"]["metadata"]["version"] == "2.13.0"
+    assert any(name.startswith("nvidia-") for name in got)
