@@ -175,3 +175,27 @@ def test_dsa_mapping_names_exist_on_both_sides() -> None:
     wanted = {("DMD", n) for n in reference["DMD"] if n not in internal}
     wanted |= {("DSA", n) for n in ("score_method", "iters", "lr", "device", "n_jobs")}
     assert wanted <= seen_reference, wanted - seen_reference
+
+
+def test_metric_docstring_parameters_are_the_declared_ones() -> None:
+    # Prose after a NumPy "Parameters" section without a heading of its own ("Notes") is
+    # parsed as more parameters and rendered as such, with no warning: every name the parser
+    # finds must be a declared parameter of the metric.
+    import griffe
+
+    from dynsim import metrics
+
+    package = griffe.load(
+        "dynsim", search_paths=[str(ROOT / "src")], docstring_parser="numpy",
+        docstring_options={"warn_unknown_params": False, "warn_missing_types": False},
+    )
+    for name in metrics.available():
+        cls = type(metrics.get(name))
+        path = f"{cls.__module__.removeprefix('dynsim.')}.{cls.__qualname__}"
+        declared = set(cls.parameters())
+        for section in package[path].docstring.parsed:
+            if section.kind.value != "parameters":
+                continue
+            for param in section.value:
+                names = {n.strip() for n in param.name.split(",")}
+                assert names <= declared, f"{name}: docstring parameter {param.name!r}"
