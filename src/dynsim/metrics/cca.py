@@ -65,6 +65,8 @@ class CCA(Metric):
         1e-6: directions weaker than that are rounding noise, in particular for activity
         recorded in float32, and CCA would otherwise weigh them like any other direction).
 
+    Notes
+    -----
     Invariances: any invertible linear map of units (so rotation, isotropic scale and
     permutation too), translation. Symmetric. Networks may have different numbers of units.
     """

@@ -90,6 +90,8 @@ class DebiasedCKA(InnerProductMetric):
     score_method : {"angular", "one_minus"}
         (formerly ``score``, still accepted with a FutureWarning)
 
+    Notes
+    -----
     Invariances: rotation/reflection of units, isotropic scale, translation, permutation of
     units. Symmetric. Networks may have different numbers of units; at least 4 samples.
     """

@@ -105,6 +105,8 @@ class LinearPredictivity(Metric):
     relative_alpha : bool
         Scale ``alpha`` by the mean eigenvalue of the training scatter matrix (default True).
 
+    Notes
+    -----
     Asymmetric (``symmetric = False``): the engine computes both directions. Invariances (with
     ``relative_alpha=True``): rotation/reflection, isotropic scale, translation and
     permutation of units, of either network. Networks may have different numbers of units

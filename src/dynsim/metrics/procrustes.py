@@ -44,6 +44,8 @@ class Procrustes(Metric):
     center : bool
         Subtract each unit's mean (translation invariance). Default True.
 
+    Notes
+    -----
     Invariances: rotation/reflection of units, isotropic scale, translation (when centred),
     permutation of units. Symmetric; a proper metric.
     """

@@ -57,6 +57,8 @@ class ShapeMetric(Metric):
         see :class:`~dynsim.metrics.cca.CCA`). At α = 1 the dropped directions change the
         distance by at most ~rank_tol².
 
+    Notes
+    -----
     Invariances (every α): rotation/reflection of units, isotropic scale, translation,
     permutation of units; at α = 0 also any invertible linear map. Symmetric; a proper metric
     (the angle between unit-norm points after a fixed per-network map) for every α. Networks

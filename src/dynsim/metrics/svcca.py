@@ -35,6 +35,8 @@ class SVCCA(Metric):
     rank_tol : float in [1e-7, 1)
         Relative singular-value tolerance (default 1e-6); components below it are never kept.
 
+    Notes
+    -----
     Invariances: rotation/reflection of units, isotropic scale, translation, permutation of
     units (PCA is not invariant to general invertible maps, so SVCCA is not either).
     Symmetric; not a metric. Networks may have different numbers of units.

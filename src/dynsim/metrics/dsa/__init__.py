@@ -211,6 +211,8 @@ class DSA(_HavokMetric):
     device : {"auto", "cpu", "cuda"}
         Where the alignment runs; "auto" uses CUDA when available.
 
+    Notes
+    -----
     Defaults (10 delays, interval 1, rank 10) suit small RNN recordings of a few tens of units
     and ~100 steps per trial; for long, finely sampled recordings raise ``delay_interval`` and
     ``rank`` (Ostrow et al. 2023 use 33 delays, interval 6, rank 50).
