@@ -102,9 +102,7 @@ def model_labels(
 
 def distance_cmap() -> Colormap:
     """Viridis with missing values (masked, e.g. pairs without a distance) in light grey."""
-    cmap = mpl.colormaps["viridis"].copy()
-    cmap.set_bad("lightgrey")
-    return cmap
+    return mpl.colormaps["viridis"].with_extremes(bad="lightgrey")
 
 
 def save_figure(

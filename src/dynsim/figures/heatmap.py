@@ -197,12 +197,16 @@ def _draw_cells(ax: Axes, shown: np.ndarray, fontsize: float) -> object:
 def _prepare(matrix: xr.Dataset, order: NetworkOrder | None) -> tuple[NetworkOrder, np.ndarray]:
     order = network_order(matrix) if order is None else order
     rows = order.ordered
-    try:
-        shown = matrix["distance"].sel(model_a=rows, model_b=rows).values
-    except KeyError as err:
+    have = [str(m) for m in matrix["model_a"].values]
+    if set(have) != set(rows) or len(have) != len(rows):
+        missing = sorted(set(rows) - set(have))[:3]
+        extra = sorted(set(have) - set(rows))[:3]
         raise ValueError(
-            f"matrix {matrix.attrs.get('metric', '')!r} lacks networks of the order: {err}"
-        ) from err
+            f"matrix {matrix.attrs.get('metric', '')!r} lacks networks of the order or has "
+            f"others (missing {missing}, not in the order {extra}); order and matrix must hold "
+            "the same networks"
+        )
+    shown = matrix["distance"].sel(model_a=rows, model_b=rows).values
     return order, shown
 
 
@@ -238,7 +242,7 @@ def similarity_heatmap(
     dendro = _DENDRO if order.linkage is not None else 0.0
     band_w = k * _BAND + (0.05 if k else 0.0)
     legend_w, legend_h, legend_heights = _legend_size(bands, fontsize)
-    cbar_w = 0.3 + _CBAR + 0.25 + text_width(["0.000"], fontsize) + 2.2 * fontsize / 72
+    cbar_w = 0.2 + _CBAR + 0.2 + text_width(["0.000"], fontsize) + 2.2 * fontsize / 72
     lines = [
         f"{_metric_label(matrix)}"
         + (f" at the {checkpoint_phrase(matrix.attrs)}" if checkpoint_phrase(matrix.attrs) else ""),
@@ -267,22 +271,28 @@ def similarity_heatmap(
     ax.set_yticks(range(n), labels, fontsize=fontsize)
     ax.yaxis.tick_right()
     if k:
-        _draw_column_bands(canvas.axes(x_matrix, y_matrix + side + 0.05, side, k * _BAND), bands,
-                           fontsize, names=True)
+        _draw_column_bands(
+            canvas.axes(x_matrix, y_matrix + side + 0.05, side, k * _BAND),
+            bands,
+            fontsize,
+            names=True,
+        )
         _draw_row_bands(canvas.axes(x_matrix - band_w, y_matrix, k * _BAND, side), bands, fontsize)
     if dendro:
         _draw_dendrogram(canvas.axes(x_matrix, top_of_bands + 0.05, side, dendro), order, "top")
         _draw_dendrogram(canvas.axes(_PAD, y_matrix, dendro, side), order, "left")
-    x_cbar = x_matrix + side + 0.06 + label_w + 0.3
+    x_cbar = x_matrix + side + 0.06 + label_w + 0.2
     cax = canvas.axes(x_cbar, y_matrix, _CBAR, side)
     bar = canvas.fig.colorbar(image, cax=cax)
     bar.set_label(_metric_label(matrix), fontsize=fontsize)
     bar.ax.tick_params(labelsize=fontsize)
     if k:
-        _draw_legends(canvas, bands, width - _PAD - legend_w, y_matrix + side, fontsize,
-                      legend_heights)
-    canvas.fig.text(0.5, 1 - 0.1 / height, "\n".join(lines), ha="center", va="top",
-                    fontsize=fontsize + 1)
+        _draw_legends(
+            canvas, bands, width - _PAD - legend_w, y_matrix + side, fontsize, legend_heights
+        )
+    canvas.fig.text(
+        0.5, 1 - 0.1 / height, "\n".join(lines), ha="center", va="top", fontsize=fontsize + 1
+    )
     return save_figure(canvas.fig, path, dpi=dpi, bbox_inches="tight", pad_inches=0.1)
 
 
@@ -346,23 +356,37 @@ def heatmap_panel(
         ax.set_xticks(range(n), labels, rotation=90, fontsize=fontsize)
         # network labels left of the first panel (on its row bands when there are any)
         ax.set_yticks(range(n), labels if p == 0 and not k else [], fontsize=fontsize)
+        if p > 0 or k:
+            ax.tick_params(left=False)
         if k:
-            _draw_column_bands(canvas.axes(x, y_matrix + side + 0.05, side, k * _BAND), bands,
-                               fontsize, names=True)
+            _draw_column_bands(
+                canvas.axes(x, y_matrix + side + 0.05, side, k * _BAND), bands, fontsize, names=True
+            )
         if dendro:
-            _draw_dendrogram(canvas.axes(x, y_matrix + side + band_w + 0.05, side, dendro), order,
-                             "top")
+            _draw_dendrogram(
+                canvas.axes(x, y_matrix + side + band_w + 0.05, side, dendro), order, "top"
+            )
         cax = canvas.axes(x + side + 0.1, y_matrix, _CBAR, side)
         bar = canvas.fig.colorbar(image, cax=cax)
         bar.set_label(_metric_label(matrix), fontsize=fontsize)
         bar.ax.tick_params(labelsize=fontsize)
-        canvas.fig.text((x + side / 2) / width, (top + 0.05) / height, name, ha="center",
-                        va="bottom", fontsize=fontsize + 1, fontweight="bold")
+        canvas.fig.text(
+            (x + side / 2) / width,
+            (top + 0.05) / height,
+            name,
+            ha="center",
+            va="bottom",
+            fontsize=fontsize + 1,
+            fontweight="bold",
+        )
     if k:
-        _draw_row_bands(canvas.axes(x0 - band_w, y_matrix, k * _BAND, side), bands, fontsize,
-                        labels)
-        _draw_legends(canvas, bands, width - _PAD - legend_w, y_matrix + side, fontsize,
-                      legend_heights)
-    canvas.fig.text(0.5, 1 - 0.1 / height, "\n".join(lines), ha="center", va="top",
-                    fontsize=fontsize + 1)
+        _draw_row_bands(
+            canvas.axes(x0 - band_w, y_matrix, k * _BAND, side), bands, fontsize, labels
+        )
+        _draw_legends(
+            canvas, bands, width - _PAD - legend_w, y_matrix + side, fontsize, legend_heights
+        )
+    canvas.fig.text(
+        0.5, 1 - 0.1 / height, "\n".join(lines), ha="center", va="top", fontsize=fontsize + 1
+    )
     return save_figure(canvas.fig, path, dpi=dpi, bbox_inches="tight", pad_inches=0.1)

@@ -58,9 +58,10 @@ def learning_curves(matrices: xr.Dataset, path: str | os.PathLike[str]) -> Path:
         ax.set_title(f"across {factor}" + (f" ({how})" if how else ""), fontsize=10)
         ax.set_xlabel("training progress (fraction of own training)")
         ax.grid(alpha=0.3)
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=1,
-                  frameon=False)
-    for ax in axes[len(factors):]:
+        ax.legend(
+            fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=1, frameon=False
+        )
+    for ax in axes[len(factors) :]:
         ax.set_visible(False)
     for ax in axes[::ncols]:
         ax.set_ylabel(f"{metric} distance")

@@ -52,10 +52,24 @@ def mds_map(matrix: xr.Dataset, path: str | os.PathLike[str]) -> Path:
             colours = factor_colours(factor, list(dict.fromkeys(levels)))
             for k, (level, colour) in enumerate(colours.items()):
                 at = levels == level
-                ax.scatter(coords[at, 0], coords[at, 1], s=45, color=colour, edgecolor="k",
-                           lw=0.5, marker=_MARKERS[k % len(_MARKERS)], label=level)
-            ax.legend(title=factor, fontsize=8, title_fontsize=8, loc="upper left",
-                      bbox_to_anchor=(1.0, 1.0), frameon=False)
+                ax.scatter(
+                    coords[at, 0],
+                    coords[at, 1],
+                    s=45,
+                    color=colour,
+                    edgecolor="k",
+                    lw=0.5,
+                    marker=_MARKERS[k % len(_MARKERS)],
+                    label=level,
+                )
+            ax.legend(
+                title=factor,
+                fontsize=8,
+                title_fontsize=8,
+                loc="upper left",
+                bbox_to_anchor=(1.0, 1.0),
+                frameon=False,
+            )
             ax.set_title(f"coloured by {factor}", fontsize=10)
         ax.set_xlabel(f"MDS 1 ({100 * explained[0]:.0f} % of variance)")
         ax.set_ylabel(f"MDS 2 ({100 * explained[1]:.0f} % of variance)")
@@ -88,8 +102,15 @@ def agreement_figure(matrices: Mapping[str, xr.Dataset], path: str | os.PathLike
     for i in range(k):
         for j in range(k):
             text = "n/a" if not np.isfinite(rho[i, j]) else f"{rho[i, j]:.2f}"
-            ax.text(j, i, f"{text}\nn={count[i, j]}", ha="center", va="center", fontsize=8,
-                    color="white" if np.isfinite(rho[i, j]) and abs(rho[i, j]) > 0.6 else "k")
+            ax.text(
+                j,
+                i,
+                f"{text}\nn={count[i, j]}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if np.isfinite(rho[i, j]) and abs(rho[i, j]) > 0.6 else "k",
+            )
     fig.colorbar(image, ax=ax, label="Spearman ρ", shrink=0.8)
     ax.set_title("rank correlation of distances over network pairs", fontsize=10)
 
@@ -138,18 +159,30 @@ def accuracy_figure(matrices: Mapping[str, xr.Dataset], path: str | os.PathLike[
     for ax, (name, frame) in zip(axes, frames.items(), strict=True):
         x, y = frame["accuracy_difference"].values, frame["distance"].values
         if factor is not None:
-            levels = dict(zip(map(str, first["model_a"].values), factor_levels(first, factor),
-                              strict=True))
-            same = np.array([levels[a] == levels[b] for a, b in
-                             zip(frame["model_a"], frame["model_b"], strict=True)], dtype=bool)
+            levels = dict(
+                zip(map(str, first["model_a"].values), factor_levels(first, factor), strict=True)
+            )
+            same = np.array(
+                [
+                    levels[a] == levels[b]
+                    for a, b in zip(frame["model_a"], frame["model_b"], strict=True)
+                ],
+                dtype=bool,
+            )
             ax.scatter(x[same], y[same], s=22, color="tab:blue", label=f"same {factor}")
             ax.scatter(x[~same], y[~same], s=22, color="tab:orange", label=f"other {factor}")
         else:
             ax.scatter(x, y, s=22, color="tab:blue")
         ok = np.isfinite(x) & np.isfinite(y)
-        stat = "ρ n/a"
-        if ok.sum() >= 3 and np.ptp(x[ok]) > 0 and np.ptp(y[ok]) > 0:
+        if ok.sum() < 3:
+            stat = "ρ undefined (< 3 pairs)"
+        elif np.ptp(x[ok]) == 0 or np.ptp(y[ok]) == 0:
+            stat = "ρ undefined (no spread in accuracy)" if np.ptp(x[ok]) == 0 else "ρ undefined"
+        else:
             stat = f"Spearman ρ = {spearmanr(x[ok], y[ok]).statistic:.2f}"
+        # accuracy differences lie in [0, 1]: the axis starts at 0 (never negative)
+        top = float(np.nanmax(x)) if np.isfinite(x).any() else 0.0
+        ax.set_xlim(-0.02 * max(top, 0.05), max(1.1 * top, 0.05))
         ax.set_title(f"{name}: {stat}, n = {int(ok.sum())} pairs", fontsize=10)
         ax.set_xlabel("|accuracy difference| (final checkpoint)")
         ax.set_ylabel(f"{name} distance")
@@ -157,6 +190,7 @@ def accuracy_figure(matrices: Mapping[str, xr.Dataset], path: str | os.PathLike[
     if factor is not None:
         axes[-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     phrase = checkpoint_phrase(first.attrs)
-    fig.suptitle("distance against accuracy difference" + (f" ({phrase})" if phrase else ""),
-                 fontsize=10)
+    fig.suptitle(
+        "distance against accuracy difference" + (f" ({phrase})" if phrase else ""), fontsize=10
+    )
     return save_figure(fig, path, dpi=150, bbox_inches="tight", pad_inches=0.1)
