@@ -25,6 +25,7 @@ from matplotlib.patches import Patch
 from scipy.cluster.hierarchy import dendrogram
 
 from dynsim.figures.common import (
+    LABELS,
     distance_cmap,
     factor_colours,
     model_labels,
@@ -194,6 +195,22 @@ def _draw_cells(ax: Axes, shown: np.ndarray, fontsize: float) -> object:
     return image
 
 
+def _labels(matrix: xr.Dataset, rows: list[str]) -> tuple[np.ndarray, str]:
+    """Row labels in display order with only the factors that vary (what is the same for every
+    network is said once, in the returned phrase, e.g. "every network: task anti_pdm_delay,
+    arch gru, seed 0")."""
+    labels = model_labels(matrix, "a", collapse=LABELS)
+    models = [str(m) for m in matrix["model_a"].values]
+    shown = np.array(labels, dtype=object)[[models.index(r) for r in rows]]
+    varied = varied_factors(matrix)
+    same = [
+        f"{label} {factor_levels(matrix, label)[0]}"
+        for label in LABELS
+        if f"{label}_a" in matrix.coords and label not in varied and matrix.sizes["model_a"]
+    ]
+    return shown, ("every network: " + ", ".join(same)) if same and varied else ""
+
+
 def _prepare(matrix: xr.Dataset, order: NetworkOrder | None) -> tuple[NetworkOrder, np.ndarray]:
     order = network_order(matrix) if order is None else order
     rows = order.ordered
@@ -231,9 +248,7 @@ def similarity_heatmap(
     order, shown = _prepare(matrix, order)
     rows = order.ordered
     n = len(rows)
-    labels = np.array(model_labels(matrix, "a"), dtype=object)[
-        [order.models.index(r) for r in rows]
-    ]
+    labels, same = _labels(matrix, rows)
     bands = _bands(matrix, rows)
     fontsize, cell = _sizes(n)
     k = len(bands.factors)
@@ -248,6 +263,8 @@ def similarity_heatmap(
         + (f" at the {checkpoint_phrase(matrix.attrs)}" if checkpoint_phrase(matrix.attrs) else ""),
         f"{n} networks; order: {order.source}",
     ]
+    if same:
+        lines.append(same)
     missing = int((~np.isfinite(shown[~np.eye(n, dtype=bool)])).sum())
     if missing:
         lines.append(f"{missing} of {n * (n - 1)} pairs without a value (grey)")
@@ -320,7 +337,7 @@ def heatmap_panel(
     for name, matrix in matrices.items():
         order, shown[name] = _prepare(matrix, order)
     n = len(rows)
-    labels = np.array(model_labels(first, "a"), dtype=object)[[order.models.index(r) for r in rows]]
+    labels, same = _labels(first, rows)
     bands = _bands(first, rows)
     fontsize, cell = _sizes(n)
     cell = min(cell, max(1.45 * fontsize / 72, 3.2 / n))  # panels a little smaller than alone
@@ -339,6 +356,8 @@ def heatmap_panel(
         f"{len(matrices)} metrics, {n} networks" + (f", {phrase}" if phrase else ""),
         f"one order in every panel: {order.source}",
     ]
+    if same:
+        lines.append(same)
     title_h = len(lines) * 1.5 * (fontsize + 1) / 72 + 0.1
     sub_h = 1.6 * fontsize / 72 + 0.05
     x0 = _PAD + label_w + 0.06 + band_w

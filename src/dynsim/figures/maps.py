@@ -169,21 +169,22 @@ def accuracy_figure(matrices: Mapping[str, xr.Dataset], path: str | os.PathLike[
                 ],
                 dtype=bool,
             )
-            ax.scatter(x[same], y[same], s=22, color="tab:blue", label=f"same {factor}")
-            ax.scatter(x[~same], y[~same], s=22, color="tab:orange", label=f"other {factor}")
+            for mask, colour, label in ((same, "tab:blue", "same"), (~same, "tab:orange", "other")):
+                if mask.any():  # no legend entry for a group without a pair
+                    ax.scatter(x[mask], y[mask], s=22, color=colour, label=f"{label} {factor}")
         else:
             ax.scatter(x, y, s=22, color="tab:blue")
         ok = np.isfinite(x) & np.isfinite(y)
         if ok.sum() < 3:
             stat = "ρ undefined (< 3 pairs)"
         elif np.ptp(x[ok]) == 0 or np.ptp(y[ok]) == 0:
-            stat = "ρ undefined (no spread in accuracy)" if np.ptp(x[ok]) == 0 else "ρ undefined"
+            stat = "ρ undefined (equal accuracies)" if np.ptp(x[ok]) == 0 else "ρ undefined"
         else:
             stat = f"Spearman ρ = {spearmanr(x[ok], y[ok]).statistic:.2f}"
         # accuracy differences lie in [0, 1]: the axis starts at 0 (never negative)
         top = float(np.nanmax(x)) if np.isfinite(x).any() else 0.0
         ax.set_xlim(-0.02 * max(top, 0.05), max(1.1 * top, 0.05))
-        ax.set_title(f"{name}: {stat}, n = {int(ok.sum())} pairs", fontsize=10)
+        ax.set_title(f"{name}\n{stat}, n = {int(ok.sum())} pairs", fontsize=10)
         ax.set_xlabel("|accuracy difference| (final checkpoint)")
         ax.set_ylabel(f"{name} distance")
         ax.grid(alpha=0.3)
