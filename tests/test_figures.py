@@ -257,6 +257,13 @@ def test_heatmaps_render_and_grow_with_networks_and_labels(tmp_path):
     assert figs.similarity_heatmap(missing, tmp_path / "m.png").stat().st_size > 10_000
     with pytest.raises(ValueError, match="lacks networks"):
         figs.similarity_heatmap(large["cka"], tmp_path / "x.png", order=order)
+    # a matrix between two sets of networks: drawn unclustered, not refused
+    names = list(large["cka"]["model_a"].values)
+    two_sets = large["cka"].isel(model_a=slice(0, 3))
+    assert not figs.is_square(two_sets) and figs.is_square(large["cka"].sel(model_b=names[::-1]))
+    assert figs.similarity_heatmap(two_sets, tmp_path / "r.png").stat().st_size > 10_000
+    with pytest.raises(ValueError, match="not square over one set"):
+        figs.network_order(two_sets)
 
 
 def test_panel_learning_maps_agreement_accuracy_render(tmp_path):

@@ -30,6 +30,7 @@ __all__ = [
     "accuracy_pairs",
     "classical_mds",
     "factor_levels",
+    "is_square",
     "learning_groups",
     "metric_agreement",
     "network_order",
@@ -59,9 +60,16 @@ def factor_levels(matrix: xr.Dataset, factor: str, side: str = "a") -> np.ndarra
     return np.array([str(v) for v in matrix[coord].values], dtype=object)
 
 
+def is_square(matrix: xr.Dataset) -> bool:
+    """Whether ``matrix`` compares one set of networks with itself (model_a and model_b hold
+    the same networks, in any order)."""
+    a, b = (list(map(str, matrix[f"model_{s}"].values)) for s in "ab")
+    return set(a) == set(b) and len(a) == len(b)
+
+
 def _models(matrix: xr.Dataset) -> list[str]:
     a, b = (list(map(str, matrix[f"model_{s}"].values)) for s in "ab")
-    if a != b:
+    if set(a) != set(b) or len(a) != len(b):
         raise ValueError(
             f"matrix {matrix.attrs.get('metric', '')!r} is not square over one set of networks "
             "(model_a and model_b differ); these figures need every network against every other"

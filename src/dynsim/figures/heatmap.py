@@ -32,7 +32,13 @@ from dynsim.figures.common import (
     save_figure,
     text_width,
 )
-from dynsim.figures.data import NetworkOrder, factor_levels, network_order, varied_factors
+from dynsim.figures.data import (
+    NetworkOrder,
+    factor_levels,
+    is_square,
+    network_order,
+    varied_factors,
+)
 
 __all__ = ["checkpoint_phrase", "heatmap_panel", "similarity_heatmap"]
 
@@ -242,9 +248,14 @@ def similarity_heatmap(
     order), its dendrogram on the top and left, a colour band per varied factor (with a legend),
     the colour scale from 0 (identical) to the largest distance, pairs without a value grey,
     and the metric, checkpoint, network count and order in the title. Returns the path. Raises
-    ValueError when the matrix is not square over one set of networks or lacks a network of
-    ``order``.
+    ValueError when the matrix lacks a network of ``order`` or holds others.
+
+    A matrix between two different sets of networks (model_a ≠ model_b, e.g. from
+    :func:`dynsim.metrics.pairwise` with two lists) is drawn unclustered in its stored order,
+    without bands (:func:`_rectangular_heatmap`).
     """
+    if order is None and not is_square(matrix):
+        return _rectangular_heatmap(matrix, path, title, dpi)
     order, shown = _prepare(matrix, order)
     rows = order.ordered
     n = len(rows)
@@ -307,6 +318,51 @@ def similarity_heatmap(
         _draw_legends(
             canvas, bands, width - _PAD - legend_w, y_matrix + side, fontsize, legend_heights
         )
+    canvas.fig.text(
+        0.5, 1 - 0.1 / height, "\n".join(lines), ha="center", va="top", fontsize=fontsize + 1
+    )
+    return save_figure(canvas.fig, path, dpi=dpi, bbox_inches="tight", pad_inches=0.1)
+
+
+def _rectangular_heatmap(
+    matrix: xr.Dataset, path: str | os.PathLike[str], title: str, dpi: float
+) -> Path:
+    """The heatmap of a matrix between two sets of networks: stored order, labels of each
+    side, no clustering or bands; sized like :func:`similarity_heatmap`."""
+    shown = matrix["distance"].transpose("model_a", "model_b").values
+    rows, cols = model_labels(matrix, "a"), model_labels(matrix, "b")
+    n_a, n_b = shown.shape
+    fontsize, cell = _sizes(max(n_a, n_b))
+    w, h = n_b * cell, n_a * cell
+    row_w, col_h = text_width(rows, fontsize) + 0.1, text_width(cols, fontsize) + 0.1
+    cbar_w = 0.2 + _CBAR + 0.2 + text_width(["0.000"], fontsize) + 2.2 * fontsize / 72
+    phrase = checkpoint_phrase(matrix.attrs)
+    lines = [_metric_label(matrix) + (f" at the {phrase}" if phrase else "")]
+    lines.append(f"{n_a} × {n_b} networks (two sets), stored order")
+    if title:
+        lines.insert(0, title)
+    title_h = len(lines) * 1.5 * (fontsize + 1) / 72 + 0.15
+    width = max(_PAD + w + 0.06 + row_w + cbar_w + _PAD, text_width(lines, fontsize + 1) + 0.3)
+    height = _PAD + col_h + 0.06 + h + title_h + 0.1
+    canvas = _Canvas(Figure(figsize=(width, height)), width, height)
+    y = _PAD + col_h + 0.06
+    ax = canvas.axes(_PAD, y, w, h)
+    off = np.where(np.isfinite(shown), shown, np.nan)
+    vmax = float(np.nanmax(off)) if np.isfinite(off).any() and np.nanmax(off) > 0 else 1.0
+    image = ax.imshow(
+        np.ma.masked_invalid(shown),
+        cmap=distance_cmap(),
+        vmin=0.0,
+        vmax=vmax,
+        aspect="auto",
+        interpolation="nearest",
+    )
+    ax.set_xticks(range(n_b), cols, rotation=90, fontsize=fontsize)
+    ax.set_yticks(range(n_a), rows, fontsize=fontsize)
+    ax.yaxis.tick_right()
+    bar = canvas.fig.colorbar(image, cax=canvas.axes(_PAD + w + 0.06 + row_w + 0.2, y, _CBAR, h))
+    bar.set_label(_metric_label(matrix), fontsize=fontsize)
+    bar.ax.tick_params(labelsize=fontsize)
     canvas.fig.text(
         0.5, 1 - 0.1 / height, "\n".join(lines), ha="center", va="top", fontsize=fontsize + 1
     )
