@@ -307,8 +307,9 @@ def test_cli_figure_kinds_and_clear_errors(tmp_path, capsys):
     assert main(["figure", stores[0], "--kind", "learning", "-o", f"{out}_x.png"]) == 2
     assert "not a learning matrix" in capsys.readouterr().err
     assert main(["figure", stores[0], "--kind", "agreement", "-o", f"{out}_x.png"]) == 2
-    assert main(["figure", stores[0], "-o", f"{out}_x.pdf"]) == 2
-    assert "PNG" in capsys.readouterr().err
+    assert main(["figure", stores[0], "-o", f"{out}_x.docx"]) == 2
+    assert "unknown figure format '.docx'" in capsys.readouterr().err
+    assert main(["figure", stores[0], "-o", f"{out}_v.pdf"]) == 0  # vector formats for slides
     assert not list(tmp_path.glob("fig_x*"))
 
 

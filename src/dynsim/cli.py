@@ -205,19 +205,35 @@ def main(argv: list[str] | None = None) -> int:
         description="Draw one figure from matrix stores written by `compare`. --kind auto: a "
         "learning matrix gives learning curves, any other a clustered heatmap.",
     )
-    p.add_argument("matrices", nargs="+", type=Path, metavar="MATRIX",
-                   help="matrix store(s) written by `compare` (several for panel, agreement, "
-                   "accuracy)")
-    p.add_argument("-o", "--out", type=Path, required=True, help="figure to write (.png)")
-    p.add_argument("--kind", choices=FIGURE_KINDS, default="auto",
-                   help="heatmap: one metric; panel: every metric side by side; learning: "
-                   "distance over training progress; mds: networks placed by classical MDS; "
-                   "agreement: Spearman ρ between metrics; accuracy: distance against accuracy "
-                   "difference")
-    p.add_argument("--order-from", nargs="+", type=Path, default=None, metavar="MATRIX",
-                   help="heatmap/panel: order the networks by the clustering of these matrices "
-                   "(one: its clustering; several: their consensus), so every metric's heatmap "
-                   "shares one order")
+    p.add_argument(
+        "matrices",
+        nargs="+",
+        type=Path,
+        metavar="MATRIX",
+        help="matrix store(s) written by `compare` (several for panel, agreement, accuracy)",
+    )
+    p.add_argument(
+        "-o", "--out", type=Path, required=True, help="figure to write (.png, .pdf, .svg, ...)"
+    )
+    p.add_argument(
+        "--kind",
+        choices=FIGURE_KINDS,
+        default="auto",
+        help="heatmap: one metric; panel: every metric side by side; learning: "
+        "distance over training progress; mds: networks placed by classical MDS; "
+        "agreement: Spearman ρ between metrics; accuracy: distance against accuracy "
+        "difference",
+    )
+    p.add_argument(
+        "--order-from",
+        nargs="+",
+        type=Path,
+        default=None,
+        metavar="MATRIX",
+        help="heatmap/panel: order the networks by the clustering of these matrices "
+        "(one: its clustering; several: their consensus), so every metric's heatmap "
+        "shares one order",
+    )
     p.set_defaults(func=_cmd_figure)
 
     p = sub.add_parser("summary", help="Markdown summary of an experiment's networks and matrices")
@@ -607,8 +623,14 @@ def _cmd_figure(args: argparse.Namespace) -> int:
         raise ValueError("--kind agreement needs at least two matrices (metrics)")
     if args.order_from and args.kind not in ("auto", "heatmap", "panel"):
         raise ValueError(f"--order-from applies to heatmap and panel figures, not {args.kind}")
-    if args.out.suffix.lower() != ".png":
-        raise ValueError(f"--out {args.out}: the figure is written as PNG (.png)")
+    from matplotlib.figure import Figure
+
+    formats = Figure().canvas.get_supported_filetypes()  # png, pdf, svg, ...
+    if args.out.suffix.lower().lstrip(".") not in formats:
+        raise ValueError(
+            f"--out {args.out}: unknown figure format {args.out.suffix!r}; use one of "
+            + ", ".join(f".{f}" for f in sorted(formats))
+        )
     matrices = {}
     for path in args.matrices:
         matrix = open_matrix(path)
