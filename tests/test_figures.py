@@ -4,6 +4,7 @@ checked on hand-built matrices against scipy, and every figure rendered at two s
 from __future__ import annotations
 
 import itertools
+import warnings
 
 import matplotlib.image as mpimg
 import numpy as np
@@ -286,6 +287,12 @@ def test_panel_learning_maps_agreement_accuracy_render(tmp_path):
         np.random.default_rng(3).uniform(0, 1, (3, 4, 4)), labels, progress=[0.0, 0.5, 1.0]
     )
     assert figs.learning_curves(learning, tmp_path / "l.png").stat().st_size > 10_000
+    groups, how = figs.learning_groups(learning, "regime")  # only the regime varies
+    assert how == "" and len(groups) == 6 and all(int(g.sum()) == 1 for g in groups.values())
+    learning["distance"][1] = np.nan  # a progress point without any value: a gap, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figs.learning_curves(learning, tmp_path / "gap.png")
     with pytest.raises(ValueError, match="progress"):
         figs.learning_curves(large["cka"], tmp_path / "x.png")
 
@@ -294,7 +301,7 @@ def test_cli_figure_kinds_and_clear_errors(tmp_path, capsys):
     stores = []
     for name, matrix in _experiment(2).items():
         stores.append(str(tmp_path / f"{name}.zarr"))
-        matrix.to_zarr(stores[-1])
+        matrix.to_zarr(stores[-1], consolidated=False)
     out = tmp_path / "fig"
     assert main(["figure", stores[1], "--order-from", stores[0], "-o", f"{out}_h.png"]) == 0
     assert main(["figure", *stores, "--kind", "panel", "-o", f"{out}_p.png"]) == 0

@@ -12,6 +12,7 @@ at its final checkpoint, see :mod:`dynsim.pairwise.sources`). A learning matrix 
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations_with_replacement
@@ -35,6 +36,7 @@ __all__ = [
     "metric_agreement",
     "network_order",
     "pair_distances",
+    "pair_distances_aligned",
     "varied_factors",
 ]
 
@@ -172,8 +174,9 @@ def network_order(
         name = reference if reference is not None else next(iter(aligned))
         d, source = aligned[name], f"clustering of {name}"
     else:
-        with np.errstate(all="ignore"):
-            stacked = np.stack([_rank_scaled(d) for d in aligned.values()])
+        stacked = np.stack([_rank_scaled(d) for d in aligned.values()])
+        with warnings.catch_warnings():  # a pair no metric has: NaN, filled below
+            warnings.simplefilter("ignore", RuntimeWarning)
             d = np.nanmean(stacked, axis=0)
         source = "clustering of the metrics' consensus (mean rank of " + ", ".join(aligned) + ")"
     n = len(models)

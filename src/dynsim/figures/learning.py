@@ -4,6 +4,7 @@ its levels (:func:`~dynsim.figures.data.learning_groups`)."""
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -47,7 +48,8 @@ def learning_curves(matrices: xr.Dataset, path: str | os.PathLike[str]) -> Path:
         for label, mask in groups.items():
             values = distance[:, mask]  # (progress, pairs)
             counts = np.isfinite(values).sum(axis=1)
-            with np.errstate(all="ignore"):
+            with warnings.catch_warnings():  # a progress point without any value: NaN, no line
+                warnings.simplefilter("ignore", RuntimeWarning)
                 mean = np.nanmean(values, axis=1)
                 std = np.nanstd(values, axis=1)
             (line,) = ax.plot(progress, mean, marker="o", ms=3.5, label=f"{label} (n={mask.sum()})")
