@@ -37,4 +37,5 @@ rule all:
         SUMMARY,
         f"{RESULTS}/systems/results.md",
         insd_targets,
+        talk_figures,
     default_target: True

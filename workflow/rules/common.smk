@@ -141,6 +141,23 @@ def similarity_stores(wildcards=None):
     return expand(f"{RESULTS}/similarity/{{metric}}.zarr", metric=config["compare"]["metrics"])
 
 
+# The heatmaps and the panel share one network order: the clustering of the first metric.
+ORDER_METRIC = next(iter(config["compare"]["metrics"]))
+ORDER_MATRIX = f"{RESULTS}/similarity/{ORDER_METRIC}.zarr"
+
+
+def talk_figures(wildcards=None):
+    """The figures beyond the per-metric heatmaps and learning curves: the multi-metric
+    heatmap panel, an MDS map per metric, the metrics' agreement (with two metrics or more)
+    and distance against accuracy difference. Cheap (matplotlib on the matrices)."""
+    metrics = list(config["compare"]["metrics"])
+    figures = [f"{RESULTS}/figures/heatmaps.png", f"{RESULTS}/figures/distance_vs_accuracy.png"]
+    figures += expand(f"{RESULTS}/figures/{{metric}}_mds.png", metric=metrics)
+    if len(metrics) > 1:
+        figures.append(f"{RESULTS}/figures/metric_agreement.png")
+    return figures
+
+
 def heatmaps(wildcards=None):
     """Every figure: a heatmap per metric, and learning curves when configured."""
     metrics = config["compare"]["metrics"]

@@ -1,9 +1,11 @@
-# Figures and the experiment summary.
-
+# Figures and the experiment summary. Every rule is a thin shell over `dynsim figure`
+# (dynsim.figures); the heatmaps, the panel and nothing else share one network order: the
+# clustering of the first metric of compare.metrics (ORDER_MATRIX, rules/common.smk).
 
 rule heatmap:
     input:
-        f"{RESULTS}/similarity/{{metric}}.zarr",
+        matrix=f"{RESULTS}/similarity/{{metric}}.zarr",
+        order=ORDER_MATRIX,
     output:
         report(
             f"{RESULTS}/figures/{{metric}}_heatmap.png",
@@ -15,7 +17,27 @@ rule heatmap:
     conda:
         "../../envs/dynsim.yaml"
     shell:
-        "dynsim figure {input} -o {output} > {log} 2>&1"
+        "dynsim figure {input.matrix} --kind heatmap --order-from {input.order} -o {output}"
+        " > {log} 2>&1"
+
+
+rule heatmap_panel:
+    input:
+        matrices=similarity_stores,
+        order=ORDER_MATRIX,
+    output:
+        report(
+            f"{RESULTS}/figures/heatmaps.png",
+            caption="../report/panel.rst",
+            category="Similarity matrices",
+        ),
+    log:
+        f"logs/{config['experiment']}/figures/heatmaps.log",
+    conda:
+        "../../envs/dynsim.yaml"
+    shell:
+        "dynsim figure {input.matrices} --kind panel --order-from {input.order} -o {output}"
+        " > {log} 2>&1"
 
 
 rule learning_figure:
@@ -32,7 +54,58 @@ rule learning_figure:
     conda:
         "../../envs/dynsim.yaml"
     shell:
-        "dynsim figure {input} -o {output} > {log} 2>&1"
+        "dynsim figure {input} --kind learning -o {output} > {log} 2>&1"
+
+
+rule mds_map:
+    input:
+        f"{RESULTS}/similarity/{{metric}}.zarr",
+    output:
+        report(
+            f"{RESULTS}/figures/{{metric}}_mds.png",
+            caption="../report/mds.rst",
+            category="Network maps",
+        ),
+    log:
+        f"logs/{config['experiment']}/figures/{{metric}}_mds.log",
+    conda:
+        "../../envs/dynsim.yaml"
+    shell:
+        "dynsim figure {input} --kind mds -o {output} > {log} 2>&1"
+
+
+rule metric_agreement:
+    input:
+        similarity_stores,
+    output:
+        report(
+            f"{RESULTS}/figures/metric_agreement.png",
+            caption="../report/agreement.rst",
+            category="Network maps",
+        ),
+    log:
+        f"logs/{config['experiment']}/figures/metric_agreement.log",
+    conda:
+        "../../envs/dynsim.yaml"
+    shell:
+        "dynsim figure {input} --kind agreement -o {output} > {log} 2>&1"
+
+
+rule accuracy_figure:
+    input:
+        similarity_stores,
+    output:
+        report(
+            f"{RESULTS}/figures/distance_vs_accuracy.png",
+            caption="../report/accuracy.rst",
+            category="Network maps",
+        ),
+    log:
+        f"logs/{config['experiment']}/figures/distance_vs_accuracy.log",
+    conda:
+        "../../envs/dynsim.yaml"
+    shell:
+        "dynsim figure {input} --kind accuracy -o {output} > {log} 2>&1"
 
 
 rule summary:

@@ -1,6 +1,6 @@
-"""Figures: clustered similarity heatmaps and learning curves, and the helpers every dynsim
-figure shares (network labels from a dataset's coordinates, filling and symmetrising a
-distance matrix, the colour map, saving).
+"""The helpers every dynsim figure shares: network labels from a dataset's coordinates,
+filling and symmetrising a distance matrix, the colour maps (distances, factor levels), text
+extents for sizing a figure, saving.
 
 Every dynsim figure is drawn with matplotlib's object-oriented API
 (:class:`matplotlib.figure.Figure`, never pyplot), so no library module chooses a backend or
@@ -22,6 +22,7 @@ import numpy as np
 import xarray as xr
 from matplotlib.colors import Colormap
 from matplotlib.figure import Figure
+from matplotlib.textpath import TextPath
 from scipy.cluster.hierarchy import leaves_list, linkage
 from scipy.spatial.distance import squareform
 
@@ -29,11 +30,11 @@ __all__ = [
     "LABELS",
     "cluster_order",
     "distance_cmap",
+    "factor_colours",
     "fill_distance",
-    "learning_curves",
     "model_labels",
     "save_figure",
-    "similarity_heatmap",
+    "text_width",
 ]
 
 #: The label coordinates a network's readable name is built from, in order.
@@ -101,9 +102,7 @@ def model_labels(
 
 def distance_cmap() -> Colormap:
     """Viridis with missing values (masked, e.g. pairs without a distance) in light grey."""
-    cmap = mpl.colormaps["viridis"].copy()
-    cmap.set_bad("lightgrey")
-    return cmap
+    return mpl.colormaps["viridis"].with_extremes(bad="lightgrey")
 
 
 def save_figure(
@@ -127,58 +126,33 @@ def cluster_order(distance: np.ndarray) -> np.ndarray:
     return leaves_list(linkage(squareform(filled, checks=False), method="average"))
 
 
-def similarity_heatmap(matrix: xr.Dataset, path: str | os.PathLike[str], title: str = "") -> Path:
-    """A clustered heatmap of ``matrix.distance``; pairs without a value are hatched grey."""
-    distance = matrix["distance"].values
-    same_sets = list(matrix["model_a"].values) == list(matrix["model_b"].values)
-    order_a = cluster_order(distance) if same_sets else np.arange(distance.shape[0])
-    order_b = order_a if same_sets else np.arange(distance.shape[1])
-    shown = distance[np.ix_(order_a, order_b)]
-    labels_a = np.array(model_labels(matrix, "a"))[order_a]
-    labels_b = np.array(model_labels(matrix, "b"))[order_b]
-
-    size = 2.5 + 0.35 * max(len(labels_a), len(labels_b))
-    fig = Figure(figsize=(size + 1.5, size))
-    ax = fig.subplots()
-    image = ax.imshow(np.ma.masked_invalid(shown), cmap=distance_cmap())
-    ax.set_xticks(range(len(labels_b)), labels_b, rotation=90, fontsize=8)
-    ax.set_yticks(range(len(labels_a)), labels_a, fontsize=8)
-    metric = matrix.attrs.get("metric", "")
-    score = matrix.attrs.get("score_method", matrix.attrs.get("score", ""))  # "score": before 0.2
-    fig.colorbar(image, ax=ax, label=f"{metric} distance" + (f" ({score})" if score else ""))
-    ax.set_title(title or f"{metric}: clustered distance matrix")
-    fig.tight_layout()
-    return save_figure(fig, path, dpi=120)
+#: A qualitative palette per factor, so that the colour bands of two factors never share
+#: colours (tab10 and Set2/Dark2/Pastel1/Accent are ColorBrewer/Tableau qualitative maps).
+FACTOR_PALETTES: dict[str, str] = {
+    "task": "tab10",
+    "arch": "Set2",
+    "regime": "Dark2",
+    "variant": "Pastel1",
+    "seed": "Accent",
+}
 
 
-def learning_curves(matrices: xr.Dataset, path: str | os.PathLike[str]) -> Path:
-    """Mean distance over training progress: pairs of the same task and architecture, same
-    task only, same architecture only, and neither (mean ± std over pairs)."""
-    distance = matrices["distance"]
-    n_a, n_b = distance.sizes["model_a"], distance.sizes["model_b"]
-    off = ~np.eye(n_a, n_b, dtype=bool)
-    same_task = matrices["task_a"].values[:, None] == matrices["task_b"].values[None, :]
-    same_arch = matrices["arch_a"].values[:, None] == matrices["arch_b"].values[None, :]
-    groups = {
-        "same task, same arch": same_task & same_arch & off,
-        "same task, other arch": same_task & ~same_arch,
-        "other task, same arch": ~same_task & same_arch,
-        "other task, other arch": ~same_task & ~same_arch,
-    }
-    progress = matrices["progress"].values
-    fig = Figure(figsize=(6, 4))
-    ax = fig.subplots()
-    for label, mask in groups.items():
-        if not mask.any():
-            continue
-        values = distance.values[:, mask]  # (progress, pairs)
-        mean, std = np.nanmean(values, axis=1), np.nanstd(values, axis=1)
-        ax.plot(progress, mean, marker="o", label=label)
-        ax.fill_between(progress, mean - std, mean + std, alpha=0.15)
-    metric = matrices.attrs.get("metric", "")
-    ax.set_xlabel("training progress (fraction of steps to the end of training)")
-    ax.set_ylabel(f"{metric} distance")
-    ax.set_title(f"{metric} over learning (networks matched by progress)")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return save_figure(fig, path, dpi=120)
+def factor_colours(factor: str, levels: Sequence[str]) -> dict[str, tuple[float, ...]]:
+    """One RGBA colour per level of ``factor`` (in the order given), from the factor's own
+    qualitative palette (:data:`FACTOR_PALETTES`); past the palette's size the colours are
+    sampled evenly from ``turbo`` instead, so that no two levels share a colour."""
+    cmap = mpl.colormaps[FACTOR_PALETTES.get(factor, "tab10")]
+    size = getattr(cmap, "N", 256)
+    if len(levels) <= size:
+        return {level: tuple(cmap(k)) for k, level in enumerate(levels)}
+    turbo = mpl.colormaps["turbo"]
+    spaced = np.linspace(0.05, 0.95, len(levels))
+    return {level: tuple(turbo(x)) for level, x in zip(levels, spaced, strict=True)}
+
+
+def text_width(texts: Sequence[str], fontsize: float) -> float:
+    """The width in inches of the widest of ``texts`` set at ``fontsize`` points in
+    matplotlib's default font (measured on the glyph outlines with
+    :class:`matplotlib.textpath.TextPath`, no renderer needed); 0 when ``texts`` is empty."""
+    widths = [TextPath((0, 0), str(t), size=fontsize).get_extents().width for t in texts if t]
+    return max(widths, default=0.0) / 72.0
