@@ -159,7 +159,7 @@ def talk_figures(wildcards=None):
 
 
 def heatmaps(wildcards=None):
-    """The figures: a heatmap per metric, and learning curves when configured."""
+    """The per-metric figures: a heatmap each, and learning curves when configured."""
     metrics = config["compare"]["metrics"]
     figures = expand(f"{RESULTS}/figures/{{metric}}_heatmap.png", metric=metrics)
     if config["compare"]["learning"]:
