@@ -125,7 +125,23 @@ def main(argv: list[str] | None = None) -> int:
         epilog=COMPARE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="+", type=Path, help="activity files (see 'inputs' below)")
+    p.add_argument("paths", nargs="*", type=Path, help="activity files (see 'inputs' below)")
+    p.add_argument(
+        "--inputs-from",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a file listing the inputs, one per line (after any PATHS); keeps the command "
+        "line short however many networks there are",
+    )
+    p.add_argument(
+        "--tile",
+        default=None,
+        metavar="ROW,COL",
+        help="compute only this tile of the matrix (block ROW of the inputs against block "
+        "COL, blocks of --tile-size); `dynsim merge` joins the tiles",
+    )
+    p.add_argument("--tile-size", type=int, default=None, help="networks per tile side")
     p.add_argument("--metric", required=True, help="metric name (`dynsim metrics` lists them)")
     p.add_argument(
         "--param",
@@ -195,6 +211,17 @@ def main(argv: list[str] | None = None) -> int:
         "diverged); the entries without a value are still listed on stderr",
     )
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser(
+        "merge",
+        help="join the tiles of `compare --tile` into one matrix store",
+        description="Join the tile stores DIR/tile<row>_<col>.zarr written by `dynsim compare "
+        "--tile` into the matrix store an untiled `compare` writes (same values, statuses "
+        "and labels). Refuses, naming them, tiles that are missing or of another run.",
+    )
+    p.add_argument("directory", type=Path, help="directory of the tile stores")
+    p.add_argument("-o", "--out", required=True, type=Path, help="output .zarr")
+    p.set_defaults(func=_cmd_merge)
 
     p = sub.add_parser("figure", help="clustered heatmap of a distance matrix → PNG")
     p.add_argument("matrix", type=Path, help="matrix store written by `compare`")
@@ -447,12 +474,52 @@ def _option_of(err: BaseException) -> str | None:
     return None
 
 
+def _tile_arg(args: argparse.Namespace) -> tuple[int, int] | None:
+    """``--tile ROW,COL`` (with ``--tile-size``) as a pair; errors name the option."""
+    if args.tile is None:
+        if args.tile_size is not None:
+            raise ValueError("--tile-size is given without --tile ROW,COL")
+        return None
+    row, sep, col = args.tile.partition(",")
+    if not (sep and row.strip().isdigit() and col.strip().isdigit()):
+        raise ValueError(f"--tile expects ROW,COL (block indices from 0), got {args.tile!r}")
+    if args.tile_size is None or args.tile_size < 1:
+        raise ValueError(f"--tile needs --tile-size of at least 1, got {args.tile_size}")
+    if args.over_learning:
+        raise ValueError("--tile cannot be combined with --over-learning")
+    if args.out is not None and args.out.suffix != ".zarr":
+        raise ValueError(f"-o {args.out}: a tile is written as a .zarr store")
+    return int(row), int(col)
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    """``dynsim merge``: the tiles of ``compare --tile`` as one matrix store."""
+    from dynsim.pairwise.tiles import merge_tiles
+
+    if args.out.suffix != ".zarr":
+        raise ValueError(f"-o {args.out}: the merged matrix is written as a .zarr store")
+    _check_output(args.out)
+    merged = merge_tiles(args.directory, args.out)
+    n_missing = int((merged["status"].values != "").sum())
+    print(
+        f"{args.directory} → {args.out} ({merged.sizes['model_a']}×{merged.sizes['model_b']}"
+        + (f", {n_missing} entries without a value; see 'status')" if n_missing else ")")
+    )
+    return EXIT_COMPLETE
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     """``dynsim compare``; exit status as COMPARE_EPILOG documents. Every option is checked
     before any input is read; errors name the option (or the file)."""
     from dynsim.pairwise import Selection, compare_files
     from dynsim.pairwise.engine import make_metric
     from dynsim.pairwise.files import parse_dims
+    from dynsim.pairwise.tiles import compare_tile, read_list
+
+    paths = list(args.paths) + (read_list(args.inputs_from) if args.inputs_from else [])
+    if not paths:
+        raise ValueError("no inputs: give activity files or --inputs-from FILE")
+    tile = _tile_arg(args)
 
     trials = {}
     for item in args.trials:
@@ -507,22 +574,41 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         raise ValueError(f"{option}: {err}") from err
 
     try:
-        result = compare_files(
-            args.paths,
-            args.metric,
-            var=args.var,
-            dims=args.dims,
-            selection=selection,
-            metric_params=params,
-            over_learning=over_learning,
-            out=args.out,
-            partial_dir=args.partial_dir,
-            backend=args.backend,
-            batch_size=args.batch_size,
-            num_cpus=args.threads,
-            ray_address=args.ray_address,
-            progress=not args.no_progress,
-        )
+        if tile is not None:
+            result = compare_tile(
+                paths,
+                args.metric,
+                tile,
+                args.tile_size,
+                var=args.var,
+                dims=args.dims,
+                selection=selection,
+                metric_params=params,
+                out=args.out,
+                partial_dir=args.partial_dir,
+                backend=args.backend,
+                batch_size=args.batch_size,
+                num_cpus=args.threads,
+                ray_address=args.ray_address,
+                progress=not args.no_progress,
+            )
+        else:
+            result = compare_files(
+                paths,
+                args.metric,
+                var=args.var,
+                dims=args.dims,
+                selection=selection,
+                metric_params=params,
+                over_learning=over_learning,
+                out=args.out,
+                partial_dir=args.partial_dir,
+                backend=args.backend,
+                batch_size=args.batch_size,
+                num_cpus=args.threads,
+                ray_address=args.ray_address,
+                progress=not args.no_progress,
+            )
     except (ValueError, RuntimeError) as err:
         option = _option_of(err)
         if option is None:
