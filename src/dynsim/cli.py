@@ -500,12 +500,19 @@ def _cmd_merge(args: argparse.Namespace) -> int:
         raise ValueError(f"-o {args.out}: the merged matrix is written as a .zarr store")
     _check_output(args.out)
     merged = merge_tiles(args.directory, args.out)
-    n_missing = int((merged["status"].values != "").sum())
+    status = merged["status"].values
+    n_missing = int((status != "").sum())
     print(
         f"{args.directory} → {args.out} ({merged.sizes['model_a']}×{merged.sizes['model_b']}"
         + (f", {n_missing} entries without a value; see 'status')" if n_missing else ")")
     )
-    return EXIT_COMPLETE
+    if not n_missing:
+        return EXIT_COMPLETE
+    _report_missing(str(merged.attrs.get("metric", "merge")), status, status.size)
+    # As an untiled compare with --allow-partial: only a matrix without any value fails.
+    off_diagonal = merged["model_a"] != merged["model_b"]
+    computed = bool((merged["distance"].notnull() & off_diagonal).any())
+    return EXIT_COMPLETE if computed else EXIT_NOTHING
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
@@ -627,6 +634,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if not n_missing:
         return EXIT_COMPLETE
     _report_missing(args.metric, status, n_entries)
+    if tile is not None:  # a tile may hold no pair at all (one network); the merge judges
+        return EXIT_COMPLETE if args.allow_partial else EXIT_PARTIAL
     # Nothing computed: no entry has a value but a network's trivial zero against itself.
     off_diagonal = result["model_a"] != result["model_b"]
     computed = bool((result["distance"].notnull() & off_diagonal).any())

@@ -31,6 +31,8 @@ wildcard_constraints:
     regime="[A-Za-z0-9_]+",
     variant=dynsim.grid.VARIANT_PATTERN,
     seed="[0-9]+",
+    row="[0-9][0-9][0-9][0-9]+",
+    col="[0-9][0-9][0-9][0-9]+",
     metric="[A-Za-z0-9]+(_[A-Za-z0-9]+)*?(?<!_learning)",
 
 
@@ -97,6 +99,31 @@ def battery_params_json(wildcards):
 def activation_stores(wildcards=None):
     """Every network's activation store, in the fan-out's order."""
     return [f"{RESULTS}/activations/{key}.zarr" for key in SPECS]
+
+
+# The activation stores listed for `dynsim compare --inputs-from`; tiles of compare.tile_size.
+NETWORK_LIST = f"{RESULTS}/similarity/networks.txt"
+TILES = f"{RESULTS}/similarity/.tiles"
+
+
+def tile_stores(wildcards):
+    """The activation stores of tile (row, col): its two blocks of the fan-out's order."""
+    from dynsim.pairwise.tiles import blocks
+
+    stores = activation_stores()
+    spans = blocks(len(stores), config["compare"]["tile_size"])
+    rows, cols = spans[int(wildcards.row)], spans[int(wildcards.col)]
+    return [stores[k] for k in sorted({*rows, *cols})]
+
+
+def metric_tiles(wildcards):
+    """Every tile store of one metric's matrix (r <= c for a symmetric metric)."""
+    from dynsim.pairwise.engine import make_metric
+    from dynsim.pairwise.tiles import tile_file, tiles
+
+    metric = make_metric(wildcards.metric, config["compare"]["metrics"][wildcards.metric])
+    layout = tiles(len(SPECS), config["compare"]["tile_size"], metric.symmetric)
+    return [f"{TILES}/{wildcards.metric}/{tile_file(r, c)}" for r, c in layout]
 
 
 def metric_params_json(wildcards):

@@ -1,33 +1,102 @@
-# One job per metric: every pair of networks, batched, in-process or on Ray inside the job.
+# One job per metric: every pair of networks, batched, in-process or on Ray inside the job; or,
+# with compare.tile_size > 0, one job per tile (a block of model_a x model_b) and a merge job
+# that writes the same store. No command line names the networks: they are listed in a file.
 
 
-rule compare:
-    input:
-        activation_stores,
+localrules:
+    network_list,
+
+
+rule network_list:
+    # The activation stores of the fan-out, one per line: read by `dynsim compare
+    # --inputs-from`, so a compare command line has the same length for 4 or 10,000 networks.
     output:
-        directory(f"{RESULTS}/similarity/{{metric}}.zarr"),
+        NETWORK_LIST,
     params:
-        metric_params=metric_params_json,
-        options=compare_options,
-        # A hidden sibling of the output, deleted by the job once the matrix is written (no
-        # shared parent directory is left behind); kept by an interrupted job to resume from.
-        partial=f"{RESULTS}/similarity/.{{metric}}.partial",
+        stores=activation_stores(),
     log:
-        f"logs/{config['experiment']}/compare/{{metric}}.log",
-    threads: config["compare"]["threads"]
-    conda:
-        "../../envs/dynsim.yaml"
-    shell:
-        "dynsim compare {input} --metric {wildcards.metric} --params-json {params.metric_params:q}"
-        " {params.options} --threads {threads} --partial-dir {params.partial} --no-progress"
-        # A diverged network is a NaN row with its reason, not a failed job (exit 3 = nothing).
-        " --allow-partial"
-        " -o {output} > {log} 2>&1"
+        f"logs/{config['experiment']}/compare/network_list.log",
+    run:
+        with open(output[0], "w") as listing:
+            listing.writelines(f"{store}\n" for store in params.stores)
+        with open(log[0], "w") as note:
+            note.write(f"{len(params.stores)} activation stores listed in {output[0]}\n")
+
+
+if config["compare"]["tile_size"] > 0:
+
+    rule compare_tile:
+        input:
+            stores=tile_stores,
+            listing=NETWORK_LIST,
+        output:
+            directory(f"{TILES}/{{metric}}/tile{{row}}_{{col}}.zarr"),
+        params:
+            metric_params=metric_params_json,
+            options=compare_options,
+            size=config["compare"]["tile_size"],
+            # Finished batches of the tile, kept by an interrupted job to resume from.
+            partial=f"{TILES}/{{metric}}/.tile{{row}}_{{col}}.partial",
+        log:
+            f"logs/{config['experiment']}/compare/{{metric}}/tile{{row}}_{{col}}.log",
+        threads: config["compare"]["threads"]
+        conda:
+            "../../envs/dynsim.yaml"
+        shell:
+            "dynsim compare --inputs-from {input.listing} --tile {wildcards.row},{wildcards.col}"
+            " --tile-size {params.size} --metric {wildcards.metric}"
+            " --params-json {params.metric_params:q} {params.options} --threads {threads}"
+            " --partial-dir {params.partial} --no-progress --allow-partial"
+            " -o {output} > {log} 2>&1"
+
+    rule merge_tiles:
+        input:
+            metric_tiles,
+        output:
+            directory(f"{RESULTS}/similarity/{{metric}}.zarr"),
+        params:
+            tiles=f"{TILES}/{{metric}}",
+        log:
+            f"logs/{config['experiment']}/compare/{{metric}}.log",
+        conda:
+            "../../envs/dynsim.yaml"
+        shell:
+            "dynsim merge {params.tiles} -o {output} > {log} 2>&1"
+
+else:
+
+    rule compare:
+        input:
+            stores=activation_stores,
+            listing=NETWORK_LIST,
+        output:
+            directory(f"{RESULTS}/similarity/{{metric}}.zarr"),
+        params:
+            metric_params=metric_params_json,
+            options=compare_options,
+            # A hidden sibling of the output, deleted by the job once the matrix is written
+            # (no shared parent directory is left behind); kept by an interrupted job to
+            # resume from.
+            partial=f"{RESULTS}/similarity/.{{metric}}.partial",
+        log:
+            f"logs/{config['experiment']}/compare/{{metric}}.log",
+        threads: config["compare"]["threads"]
+        conda:
+            "../../envs/dynsim.yaml"
+        shell:
+            "dynsim compare --inputs-from {input.listing} --metric {wildcards.metric}"
+            " --params-json {params.metric_params:q} {params.options} --threads {threads}"
+            " --partial-dir {params.partial} --no-progress"
+            # A diverged network is a NaN row with its reason, not a failed job (exit 3 =
+            # nothing).
+            " --allow-partial"
+            " -o {output} > {log} 2>&1"
 
 
 rule compare_learning:
     input:
-        activation_stores,
+        stores=activation_stores,
+        listing=NETWORK_LIST,
     output:
         directory(f"{RESULTS}/similarity/{{metric}}_learning.zarr"),
     params:
@@ -40,7 +109,7 @@ rule compare_learning:
     conda:
         "../../envs/dynsim.yaml"
     shell:
-        "dynsim compare {input} --metric {wildcards.metric} --params-json {params.metric_params:q}"
-        " {params.options} --threads {threads} --over-learning {params.progress} --no-progress"
-        " --allow-partial"
+        "dynsim compare --inputs-from {input.listing} --metric {wildcards.metric}"
+        " --params-json {params.metric_params:q} {params.options} --threads {threads}"
+        " --over-learning {params.progress} --no-progress --allow-partial"
         " -o {output} > {log} 2>&1"
