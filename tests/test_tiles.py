@@ -1,6 +1,6 @@
-"""Tiled compare: tiles (blocks of model_a × model_b) merged into the same store as one
-untiled run, bit for bit; the merge refuses an incomplete or mixed set naming the tiles; the
-CLI (`dynsim compare --tile`, `dynsim merge`) and an input list file."""
+"""Tiled compare: tiles (the untiled run's batches, blocks of model_a × model_b) merged into
+the same store as one untiled run, bit for bit; the merge refuses an incomplete or mixed set
+naming the tiles; the CLI (`dynsim compare --tile`, `dynsim merge`) and an input list file."""
 
 import json
 
@@ -10,17 +10,15 @@ import xarray as xr
 
 from dynsim.cli import main
 from dynsim.pairwise import compare_files
-from dynsim.pairwise.tiles import blocks, compare_tile, merge_tiles, read_list, tile_file, tiles
+from dynsim.pairwise.tiles import compare_tile, merge_tiles, n_tiles, read_list, tile_file
 from dynsim.store import atomic_write_zarr, network_dataset
 from dynsim.training import NetworkSpec, TrainingConfig, record_activity, train
 
 N_NETWORKS = 7
 
 
-@pytest.fixture(scope="module")
-def stores(tmp_path_factory):
-    """Seven dynsim activation stores of random activity (one real recording as template):
-    four with a grid label (hidden_size) and three without, one diverged (NaN row)."""
+def template_recording():
+    """One real (tiny) recording whose layout the synthetic stores copy."""
     spec = NetworkSpec(
         task="pdm",
         arch="gru",
@@ -28,8 +26,20 @@ def stores(tmp_path_factory):
         hidden_size=5,
         training=TrainingConfig(max_steps=4, checkpoints=(0.0, 1.0)),
     )
-    result = train(spec)
-    recording = record_activity(result, n_repeats=1)
+    return record_activity(train(spec), n_repeats=1)
+
+
+def write_store(recording, info, path, rng):
+    """A dynsim activation store at ``path`` with labels ``info`` and random activity."""
+    hidden = rng.standard_normal(recording["hidden"].shape).astype(recording["hidden"].dtype)
+    return atomic_write_zarr(network_dataset({**recording, "hidden": hidden}, info), path)
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory):
+    """Seven dynsim activation stores of random activity (one real recording as template):
+    four with a grid label (hidden_size) and three without, one diverged (NaN row)."""
+    recording = template_recording()
     root = tmp_path_factory.mktemp("stores")
     rng = np.random.default_rng(14)
     paths = []
@@ -43,18 +53,22 @@ def stores(tmp_path_factory):
         }
         if k < 4:
             info.update(variant=f"h{5 + k}", grid=json.dumps({"hidden_size": 5 + k}))
-        rec = {**recording, "hidden": rng.standard_normal(recording["hidden"].shape)}
-        rec["hidden"] = rec["hidden"].astype(recording["hidden"].dtype)
-        paths.append(atomic_write_zarr(network_dataset(rec, info), root / f"net{k}.zarr"))
+        paths.append(write_store(recording, info, root / f"net{k}.zarr", rng))
     return paths
 
 
-def run_tiles(paths, metric, size, directory, **kw):
+def run_tiles(paths, metric, tile_pairs, directory, batch_size=512, **kw):
     symmetric = metric != "linear_predictivity"
-    for tile in tiles(len(paths), size, symmetric):
+    for k in range(n_tiles(len(paths), symmetric, batch_size, tile_pairs)):
         compare_tile(
-            paths, metric, tile, size, out=directory / tile_file(*tile), backend="inprocess",
-            progress=False, **kw,
+            paths,
+            metric,
+            k,
+            tile_pairs,
+            out=directory / tile_file(k),
+            backend="inprocess",
+            batch_size=batch_size,
+            **kw,
         )
 
 
@@ -68,27 +82,29 @@ def assert_bitwise_same(path_a, path_b):
         assert a[name].dtype == b[name].dtype, name
 
 
-def test_tile_layout():
-    assert [list(b) for b in blocks(7, 3)] == [[0, 1, 2], [3, 4, 5], [6]]
-    assert tiles(7, 3, symmetric=True) == [(0, 0), (0, 1), (0, 2), (1, 1), (1, 2), (2, 2)]
-    assert len(tiles(7, 3, symmetric=False)) == 9
-    assert tiles(7, 10, symmetric=True) == [(0, 0)]
-    with pytest.raises(ValueError, match="tile size"):
-        blocks(7, 0)
+def test_tile_count():
+    assert n_tiles(7, True, batch_size=4, tile_pairs=8) == 3  # 21 pairs, 6 batches, 2 per tile
+    assert n_tiles(7, False, batch_size=4, tile_pairs=5) == 6  # 42 pairs, 11 batches, 2 per
+    assert n_tiles(7, True, batch_size=512, tile_pairs=10) == 1
+    assert n_tiles(1, True, batch_size=512, tile_pairs=10) == 1  # no pair: one tile, labels
+    with pytest.raises(ValueError, match="tile_pairs must be a positive integer"):
+        n_tiles(7, True, 4, 0)
 
 
 @pytest.mark.parametrize(
-    ("metric", "size"), [("cka", 3), ("procrustes", 2), ("linear_predictivity", 3)]
+    ("metric", "batch_size", "tile_pairs"),
+    [("cka", 4, 8), ("cka", 512, 1), ("procrustes", 3, 3), ("linear_predictivity", 5, 12)],
 )
-def test_merged_tiles_equal_untiled_bit_for_bit(tmp_path, stores, metric, size):
+def test_merged_tiles_equal_untiled_bit_for_bit(tmp_path, stores, metric, batch_size, tile_pairs):
     untiled = tmp_path / "untiled.zarr"
-    compare_files(stores, metric, out=untiled, backend="inprocess", progress=False)
-    run_tiles(stores, metric, size, tmp_path / "tiles")
+    engine = {"backend": "inprocess", "batch_size": batch_size}
+    compare_files(stores, metric, out=untiled, progress=False, **engine)
+    run_tiles(stores, metric, tile_pairs, tmp_path / "tiles", batch_size=batch_size)
     merge_tiles(tmp_path / "tiles", tmp_path / "merged.zarr")
     assert_bitwise_same(untiled, tmp_path / "merged.zarr")
     merged = xr.open_zarr(tmp_path / "merged.zarr").load()
     # The diverged network's row and column: NaN with the reason naming it (status kept).
-    bad = "pdm/gru/master/seed4"
+    bad = merged["model_a"].values[4]
     assert np.isnan(merged["distance"].sel(model_a=bad)).all()
     assert all("network diverged" in s for s in merged["status"].sel(model_b=bad).values)
     # hidden_size exists for four networks: a float coordinate with NaN for the others.
@@ -96,36 +112,43 @@ def test_merged_tiles_equal_untiled_bit_for_bit(tmp_path, stores, metric, size):
     assert list(merged["hidden_size_a"].values[:4]) == [5, 6, 7, 8]
 
 
-def test_merge_names_missing_and_foreign_tiles(tmp_path, stores):
-    run_tiles(stores, "cka", 3, tmp_path / "tiles")
-    merge_tiles(tmp_path / "tiles")
-    import shutil
+def test_a_tile_reads_only_the_networks_of_its_pairs(tmp_path, stores):
+    # batch 4, tiles of one batch: tile 0 holds pairs of networks 0..2 only (the first 2x2
+    # block of the tiled order), so it must not need the others to exist.
+    content = compare_tile(stores, "cka", 0, 4, batch_size=4, backend="inprocess")
+    assert set(content["networks"]) < set(range(N_NETWORKS))
+    assert len(content["values"]) == 4
 
-    shutil.rmtree(tmp_path / "tiles" / tile_file(1, 2))
-    with pytest.raises(ValueError, match=r"missing tile0001_0002\.zarr"):
+
+def test_merge_names_missing_and_foreign_tiles(tmp_path, stores):
+    run_tiles(stores, "cka", 8, tmp_path / "tiles", batch_size=4)
+    merge_tiles(tmp_path / "tiles")
+    (tmp_path / "tiles" / tile_file(1)).unlink()
+    with pytest.raises(ValueError, match=r"3 tiles; missing tile00001\.npz"):
         merge_tiles(tmp_path / "tiles")
     # A tile of another run (other parameters) in the set is named.
     compare_tile(
-        stores, "cka", (1, 2), 3, out=tmp_path / "tiles" / tile_file(1, 2),
+        stores,
+        "cka",
+        1,
+        8,
+        out=tmp_path / "tiles" / tile_file(1),
         backend="inprocess",
-        progress=False, batch_size=7,
+        batch_size=4,
+        metric_params={"score_method": "one_minus"},
     )
-    merge_tiles(tmp_path / "tiles")  # batch size does not change values or attributes
-    compare_tile(
-        stores[:6], "cka", (1, 1), 3, out=tmp_path / "tiles" / tile_file(1, 1),
-        backend="inprocess", progress=False,
-    )
-    with pytest.raises(ValueError, match=r"tile0001_0001\.zarr: a tile of another run"):
+    with pytest.raises(ValueError, match=r"tile00001\.npz: a tile of another run .*params"):
         merge_tiles(tmp_path / "tiles")
-    with pytest.raises(ValueError, match="no tile stores"):
+    (tmp_path / "tiles" / tile_file(1)).write_bytes(b"truncated")
+    with pytest.raises(ValueError, match=r"tile00001\.npz: not a readable tile"):
+        merge_tiles(tmp_path / "tiles")
+    with pytest.raises(ValueError, match="no tiles"):
         merge_tiles(tmp_path / "empty")
 
 
-def test_tile_below_diagonal_of_symmetric_metric_is_refused(stores):
-    with pytest.raises(ValueError, match="tile 1,0: cka is symmetric"):
-        compare_tile(stores, "cka", (1, 0), 3)
-    with pytest.raises(ValueError, match="tile 3,0: 7 networks in tiles of 3 have 3"):
-        compare_tile(stores, "cka", (3, 0), 3)
+def test_tile_out_of_range_is_refused(stores):
+    with pytest.raises(ValueError, match=r"tile 3: 7 networks \(21 pairs, batches of 4\)"):
+        compare_tile(stores, "cka", 3, 8, batch_size=4)
 
 
 def test_cli_tiles_from_a_list_file_then_merge(tmp_path, stores, capsys):
@@ -133,25 +156,24 @@ def test_cli_tiles_from_a_list_file_then_merge(tmp_path, stores, capsys):
     listing.write_text("# one path per line\n" + "".join(f"{p}\n" for p in stores))
     assert read_list(listing) == list(stores)
     untiled = tmp_path / "untiled.zarr"
-    args = ["--metric", "cka", "--backend", "inprocess", "--no-progress", "--allow-partial"]
-    assert main(["compare", "--inputs-from", str(listing), *args, "-o", str(untiled)]) == 0
-    for r, c in tiles(N_NETWORKS, 4, symmetric=True):
-        out = tmp_path / "tiles" / tile_file(r, c)
-        code = main(
-            ["compare", "--inputs-from", str(listing), "--tile", f"{r},{c}", "--tile-size", "4",
-             *args, "-o", str(out)]
-        )
-        assert code == 0
+    args = ["--metric", "cka", "--backend", "inprocess", "--no-progress", "--batch-size", "4"]
+    code = main(
+        ["compare", "--inputs-from", str(listing), *args, "--allow-partial"] + ["-o", str(untiled)]
+    )
+    assert code == 0
+    for k in range(n_tiles(N_NETWORKS, True, 4, 10)):
+        out = tmp_path / "tiles" / tile_file(k)
+        tile = ["--tile", str(k), "--tile-pairs", "10", "-o", str(out)]
+        assert main(["compare", "--inputs-from", str(listing), *args, *tile]) == 0
     assert main(["merge", str(tmp_path / "tiles"), "-o", str(tmp_path / "merged.zarr")]) == 0
     assert_bitwise_same(untiled, tmp_path / "merged.zarr")
     capsys.readouterr()
     # Errors name the option or file, before any work.
     assert main(["compare", "--inputs-from", str(tmp_path / "nope.txt"), *args]) == 2
     assert "nope.txt" in capsys.readouterr().err
-    assert main(["compare", str(stores[0]), "--tile", "0,0", *args]) == 2
-    assert "--tile-size" in capsys.readouterr().err
-    assert main(["compare", "--inputs-from", str(listing), "--tile", "x", "--tile-size", "4",
-                 *args]) == 2
-    assert "--tile" in capsys.readouterr().err
+    assert main(["compare", str(stores[0]), "--tile", "0", "-o", "t.npz", *args]) == 2
+    assert "--tile-pairs" in capsys.readouterr().err
+    assert main(["compare", str(stores[0]), "--tile", "0", "--tile-pairs", "4", *args]) == 2
+    assert "-o must name the tile's .npz" in capsys.readouterr().err
     assert main(["merge", str(tmp_path / "none"), "-o", str(tmp_path / "m.zarr")]) == 2
-    assert "no tile stores" in capsys.readouterr().err
+    assert "no tiles" in capsys.readouterr().err

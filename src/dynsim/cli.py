@@ -136,12 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--tile",
+        type=int,
         default=None,
-        metavar="ROW,COL",
-        help="compute only this tile of the matrix (block ROW of the inputs against block "
-        "COL, blocks of --tile-size); `dynsim merge` joins the tiles",
+        metavar="K",
+        help="compute only tile K (from 0) of the matrix: its share of the pairs, in tiles of "
+        "--tile-pairs pairs; written as .npz; `dynsim merge` joins the tiles",
     )
-    p.add_argument("--tile-size", type=int, default=None, help="networks per tile side")
+    p.add_argument("--tile-pairs", type=int, default=None, help="pairs per tile (see --tile)")
     p.add_argument("--metric", required=True, help="metric name (`dynsim metrics` lists them)")
     p.add_argument(
         "--param",
@@ -215,11 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser(
         "merge",
         help="join the tiles of `compare --tile` into one matrix store",
-        description="Join the tile stores DIR/tile<row>_<col>.zarr written by `dynsim compare "
-        "--tile` into the matrix store an untiled `compare` writes (same values, statuses "
-        "and labels). Refuses, naming them, tiles that are missing or of another run.",
+        description="Join the tiles DIR/tile<k>.npz written by `dynsim compare --tile` into "
+        "the matrix store an untiled `compare` writes (the same values bit for bit, statuses "
+        "and labels). Refuses, naming them, tiles that are missing or of another run. Exit "
+        "status as `compare --allow-partial`: 3 when no pair has a value.",
     )
-    p.add_argument("directory", type=Path, help="directory of the tile stores")
+    p.add_argument("directory", type=Path, help="directory of the tiles")
     p.add_argument("-o", "--out", required=True, type=Path, help="output .zarr")
     p.set_defaults(func=_cmd_merge)
 
@@ -474,22 +476,21 @@ def _option_of(err: BaseException) -> str | None:
     return None
 
 
-def _tile_arg(args: argparse.Namespace) -> tuple[int, int] | None:
-    """``--tile ROW,COL`` (with ``--tile-size``) as a pair; errors name the option."""
+def _tile_arg(args: argparse.Namespace) -> int | None:
+    """``--tile K`` (with ``--tile-pairs``), checked; errors name the option."""
     if args.tile is None:
-        if args.tile_size is not None:
-            raise ValueError("--tile-size is given without --tile ROW,COL")
+        if args.tile_pairs is not None:
+            raise ValueError("--tile-pairs is given without --tile K")
         return None
-    row, sep, col = args.tile.partition(",")
-    if not (sep and row.strip().isdigit() and col.strip().isdigit()):
-        raise ValueError(f"--tile expects ROW,COL (block indices from 0), got {args.tile!r}")
-    if args.tile_size is None or args.tile_size < 1:
-        raise ValueError(f"--tile needs --tile-size of at least 1, got {args.tile_size}")
+    if args.tile < 0:
+        raise ValueError(f"--tile must be a tile index from 0, got {args.tile}")
+    if args.tile_pairs is None or args.tile_pairs < 1:
+        raise ValueError(f"--tile needs --tile-pairs of at least 1, got {args.tile_pairs}")
     if args.over_learning:
         raise ValueError("--tile cannot be combined with --over-learning")
-    if args.out is not None and args.out.suffix != ".zarr":
-        raise ValueError(f"-o {args.out}: a tile is written as a .zarr store")
-    return int(row), int(col)
+    if args.out is None or args.out.suffix != ".npz":
+        raise ValueError(f"--tile: -o must name the tile's .npz file, got {args.out}")
+    return args.tile
 
 
 def _cmd_merge(args: argparse.Namespace) -> int:
@@ -566,7 +567,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             raise ValueError(f"--over-learning {args.over_learning!r}: {err}") from None
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
-    if args.out is not None:
+    if args.out is not None and tile is None:
         _check_output(args.out)
     if args.threads is not None and args.threads < 1:
         raise ValueError(f"--threads must be at least 1, got {args.threads}")
@@ -582,23 +583,27 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
     try:
         if tile is not None:
-            result = compare_tile(
+            content = compare_tile(
                 paths,
                 args.metric,
                 tile,
-                args.tile_size,
+                args.tile_pairs,
                 var=args.var,
                 dims=args.dims,
                 selection=selection,
                 metric_params=params,
                 out=args.out,
-                partial_dir=args.partial_dir,
                 backend=args.backend,
                 batch_size=args.batch_size,
                 num_cpus=args.threads,
                 ray_address=args.ray_address,
-                progress=not args.no_progress,
             )
+            n_missing = int((content["reasons"] != "").sum())
+            print(
+                f"{args.metric}: tile {tile}, {len(content['values'])} pairs → {args.out}"
+                + (f" ({n_missing} without a value)" if n_missing else "")
+            )
+            return EXIT_COMPLETE  # the merge reports and judges missing values
         else:
             result = compare_files(
                 paths,
@@ -634,8 +639,6 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if not n_missing:
         return EXIT_COMPLETE
     _report_missing(args.metric, status, n_entries)
-    if tile is not None:  # a tile may hold no pair at all (one network); the merge judges
-        return EXIT_COMPLETE if args.allow_partial else EXIT_PARTIAL
     # Nothing computed: no entry has a value but a network's trivial zero against itself.
     off_diagonal = result["model_a"] != result["model_b"]
     computed = bool((result["distance"].notnull() & off_diagonal).any())

@@ -31,8 +31,7 @@ wildcard_constraints:
     regime="[A-Za-z0-9_]+",
     variant=dynsim.grid.VARIANT_PATTERN,
     seed="[0-9]+",
-    row="[0-9][0-9][0-9][0-9]+",
-    col="[0-9][0-9][0-9][0-9]+",
+    tile="[0-9][0-9][0-9][0-9][0-9]+",
     metric="[A-Za-z0-9]+(_[A-Za-z0-9]+)*?(?<!_learning)",
 
 
@@ -101,29 +100,28 @@ def activation_stores(wildcards=None):
     return [f"{RESULTS}/activations/{key}.zarr" for key in SPECS]
 
 
-# The activation stores listed for `dynsim compare --inputs-from`; tiles of compare.tile_size.
+# The activation stores listed for `dynsim compare --inputs-from`; tiles of compare.tile_pairs.
 NETWORK_LIST = f"{RESULTS}/similarity/networks.txt"
 TILES = f"{RESULTS}/similarity/.tiles"
 
 
-def tile_stores(wildcards):
-    """The activation stores of tile (row, col): its two blocks of the fan-out's order."""
-    from dynsim.pairwise.tiles import blocks
-
-    stores = activation_stores()
-    spans = blocks(len(stores), config["compare"]["tile_size"])
-    rows, cols = spans[int(wildcards.row)], spans[int(wildcards.col)]
-    return [stores[k] for k in sorted({*rows, *cols})]
+def write_list(path, items, log):
+    """Write ``items`` one per line to ``path`` (the network list), their count to ``log``."""
+    with open(path, "w") as listing:
+        listing.writelines(f"{item}\n" for item in items)
+    with open(log, "w") as note:
+        note.write(f"{len(items)} activation stores listed in {path}\n")
 
 
 def metric_tiles(wildcards):
-    """Every tile store of one metric's matrix (r <= c for a symmetric metric)."""
+    """Every tile of one metric's matrix (compare.tile_pairs pairs each)."""
     from dynsim.pairwise.engine import make_metric
-    from dynsim.pairwise.tiles import tile_file, tiles
+    from dynsim.pairwise.tiles import n_tiles, tile_file
 
-    metric = make_metric(wildcards.metric, config["compare"]["metrics"][wildcards.metric])
-    layout = tiles(len(SPECS), config["compare"]["tile_size"], metric.symmetric)
-    return [f"{TILES}/{wildcards.metric}/{tile_file(r, c)}" for r, c in layout]
+    cmp = config["compare"]
+    metric = make_metric(wildcards.metric, cmp["metrics"][wildcards.metric])
+    count = n_tiles(len(SPECS), metric.symmetric, cmp["batch_size"], cmp["tile_pairs"])
+    return [f"{TILES}/{wildcards.metric}/{tile_file(k)}" for k in range(count)]
 
 
 def metric_params_json(wildcards):

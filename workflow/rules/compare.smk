@@ -1,5 +1,5 @@
 # One job per metric: every pair of networks, batched, in-process or on Ray inside the job; or,
-# with compare.tile_size > 0, one job per tile (a block of model_a x model_b) and a merge job
+# with compare.tile_pairs > 0, one job per tile (a block of model_a x model_b) and a merge job
 # that writes the same store. No command line names the networks: they are listed in a file.
 
 
@@ -10,44 +10,38 @@ localrules:
 rule network_list:
     # The activation stores of the fan-out, one per line: read by `dynsim compare
     # --inputs-from`, so a compare command line has the same length for 4 or 10,000 networks.
+    # The compare jobs depend on the stores through this file (rewritten when one changes).
+    input:
+        activation_stores,
     output:
         NETWORK_LIST,
-    params:
-        stores=activation_stores(),
     log:
         f"logs/{config['experiment']}/compare/network_list.log",
     run:
-        with open(output[0], "w") as listing:
-            listing.writelines(f"{store}\n" for store in params.stores)
-        with open(log[0], "w") as note:
-            note.write(f"{len(params.stores)} activation stores listed in {output[0]}\n")
+        write_list(output[0], input, log[0])
 
 
-if config["compare"]["tile_size"] > 0:
+if config["compare"]["tile_pairs"] > 0:
 
     rule compare_tile:
         input:
-            stores=tile_stores,
-            listing=NETWORK_LIST,
+            NETWORK_LIST,
         output:
-            directory(f"{TILES}/{{metric}}/tile{{row}}_{{col}}.zarr"),
+            f"{TILES}/{{metric}}/tile{{tile}}.npz",
         params:
             metric_params=metric_params_json,
             options=compare_options,
-            size=config["compare"]["tile_size"],
-            # Finished batches of the tile, kept by an interrupted job to resume from.
-            partial=f"{TILES}/{{metric}}/.tile{{row}}_{{col}}.partial",
+            pairs=config["compare"]["tile_pairs"],
         log:
-            f"logs/{config['experiment']}/compare/{{metric}}/tile{{row}}_{{col}}.log",
+            f"logs/{config['experiment']}/compare/{{metric}}/tile{{tile}}.log",
         threads: config["compare"]["threads"]
         conda:
             "../../envs/dynsim.yaml"
         shell:
-            "dynsim compare --inputs-from {input.listing} --tile {wildcards.row},{wildcards.col}"
-            " --tile-size {params.size} --metric {wildcards.metric}"
+            "dynsim compare --inputs-from {input} --tile {wildcards.tile}"
+            " --tile-pairs {params.pairs} --metric {wildcards.metric}"
             " --params-json {params.metric_params:q} {params.options} --threads {threads}"
-            " --partial-dir {params.partial} --no-progress --allow-partial"
-            " -o {output} > {log} 2>&1"
+            " --no-progress -o {output} > {log} 2>&1"
 
     rule merge_tiles:
         input:
@@ -67,8 +61,7 @@ else:
 
     rule compare:
         input:
-            stores=activation_stores,
-            listing=NETWORK_LIST,
+            NETWORK_LIST,
         output:
             directory(f"{RESULTS}/similarity/{{metric}}.zarr"),
         params:
@@ -84,7 +77,7 @@ else:
         conda:
             "../../envs/dynsim.yaml"
         shell:
-            "dynsim compare --inputs-from {input.listing} --metric {wildcards.metric}"
+            "dynsim compare --inputs-from {input} --metric {wildcards.metric}"
             " --params-json {params.metric_params:q} {params.options} --threads {threads}"
             " --partial-dir {params.partial} --no-progress"
             # A diverged network is a NaN row with its reason, not a failed job (exit 3 =
@@ -95,8 +88,7 @@ else:
 
 rule compare_learning:
     input:
-        stores=activation_stores,
-        listing=NETWORK_LIST,
+        NETWORK_LIST,
     output:
         directory(f"{RESULTS}/similarity/{{metric}}_learning.zarr"),
     params:
@@ -109,7 +101,7 @@ rule compare_learning:
     conda:
         "../../envs/dynsim.yaml"
     shell:
-        "dynsim compare --inputs-from {input.listing} --metric {wildcards.metric}"
+        "dynsim compare --inputs-from {input} --metric {wildcards.metric}"
         " --params-json {params.metric_params:q} {params.options} --threads {threads}"
         " --over-learning {params.progress} --no-progress --allow-partial"
         " -o {output} > {log} 2>&1"

@@ -1,61 +1,78 @@
-"""A pairwise matrix computed as tiles — blocks of ``model_a`` × ``model_b``, each its own job —
-and merged into the same store as one untiled run (bit for bit).
+"""A pairwise matrix computed as tiles — each its own job — and merged into the same store as
+one untiled run, bit for bit.
 
-The networks (in the order of the input list) are cut into consecutive blocks of
-``tile_size``; tile (r, c) compares block r with block c. A symmetric metric needs only the
-tiles on and above the diagonal (r ≤ c); the merge mirrors the others. A diagonal tile is the
-engine run on one block (one set: diagonal 0, the pairs i < j, or i ≠ j for an asymmetric
-metric), an off-diagonal tile the engine run on two sets (every pair): the pairs are exactly
-those of the untiled run, each computed by the same code from the same prepared networks, so
-values and reasons (NaN + the reason naming the network or pair) are the same.
+Why tiles are made of the untiled run's batches: a batched metric computes a batch of pairs
+as one matrix product over the networks the batch involves (e.g. CKA's
+:func:`~dynsim.metrics.base.pair_inner_products`), and the rounding of a product depends on
+its shape; the same pair computed in another batch can differ in the last bit (measured: 1
+ulp for CKA on 4 networks, blocks of 3 against 1). So a tile recomputes exactly the batches
+the untiled engine would: the pair plan of :func:`~dynsim.pairwise.engine.compute` (all pairs
+of the networks, row-major, reordered by :func:`~dynsim.pairwise.core.tiled` into
+√batch × √batch blocks of ``model_a`` × ``model_b``, cut into batches of ``batch_size``) is
+split into runs of consecutive batches, one per tile. A tile is therefore a block (a strip of
+those √batch × √batch blocks) of the matrix, and it reads and prepares only the networks its
+pairs involve. :func:`merge_tiles` assembles the batches with the engine's own
+:func:`~dynsim.pairwise.core.assemble` and :func:`~dynsim.pairwise.engine.to_dataset`.
 
-Each tile is a store of the same format as a matrix, plus the attributes :data:`TILE_ATTRS`,
-so a killed or failed tile is rerun alone (by Snakemake: its output is missing) and the merge
-(:func:`merge_tiles`) refuses an incomplete or mismatched set, naming the tile files.
+A tile is one ``.npz`` file (written atomically): its batches' values and reasons, the
+networks it read (names, labels, failure reasons) and the run it belongs to. A killed tile
+leaves no file, so Snakemake reruns it alone; the merge refuses, naming them, tiles that are
+missing or of another run.
 """
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import re
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
-from dynsim.pairwise.engine import _label_coords, compute
+import dynsim
+from dynsim.pairwise.core import (
+    assemble,
+    batches_of,
+    compare_pairs,
+    network_reason,
+    plan_pairs,
+    prepare_one,
+    tiled,
+)
+from dynsim.pairwise.engine import Result, make_metric, to_dataset
 from dynsim.pairwise.files import open_sources
 from dynsim.pairwise.selection import Selection
-from dynsim.store import atomic_write_zarr, open_matrix
+from dynsim.pairwise.sources import Network, finalise_names, networks, read
+from dynsim.raysession import resolve_address, should_use_ray
+from dynsim.store import atomic_write_zarr
 
-#: Attributes a tile store adds to a matrix store's (removed by the merge).
-TILE_ATTRS = ("tile_row", "tile_col", "tile_size", "n_networks")
-_TILE_FILE = re.compile(r"^tile(\d+)_(\d+)\.zarr$")
-
-
-def blocks(n_networks: int, tile_size: int) -> list[range]:
-    """Consecutive index ranges of at most ``tile_size`` networks covering ``range(n)``.
-    Raises ValueError unless ``tile_size`` ≥ 1."""
-    if isinstance(tile_size, bool) or not isinstance(tile_size, int) or tile_size < 1:
-        raise ValueError(f"tile size must be a positive integer, got {tile_size!r}")
-    return [range(s, min(s + tile_size, n_networks)) for s in range(0, n_networks, tile_size)]
+_TILE_FILE = re.compile(r"^tile(\d+)\.npz$")
 
 
-def tiles(n_networks: int, tile_size: int, symmetric: bool) -> list[tuple[int, int]]:
-    """The (row, column) block indices of every tile to compute: r ≤ c for a symmetric
-    metric (the merge mirrors the rest), every (r, c) otherwise. With B blocks that is
-    B(B+1)/2 or B² tiles."""
-    n = len(blocks(n_networks, tile_size))
-    return [(r, c) for r in range(n) for c in range(n) if not symmetric or r <= c]
+def n_pairs(n_networks: int, symmetric: bool) -> int:
+    """Pairs the engine computes for one set of ``n_networks``: n(n−1)/2, or n(n−1)."""
+    return n_networks * (n_networks - 1) // (2 if symmetric else 1)
 
 
-def tile_file(row: int, col: int) -> str:
-    """The file name of tile (row, col) in a tile directory."""
-    return f"tile{row:04d}_{col:04d}.zarr"
+def n_tiles(n_networks: int, symmetric: bool, batch_size: int, tile_pairs: int) -> int:
+    """How many tiles of at least ``tile_pairs`` pairs (rounded up to whole batches of
+    ``batch_size``) cover the matrix; at least one. Raises ValueError unless both sizes are
+    positive integers."""
+    for name, value in (("tile_pairs", tile_pairs), ("batch_size", batch_size)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    per_tile = math.ceil(tile_pairs / batch_size)
+    n_batches = math.ceil(n_pairs(n_networks, symmetric) / batch_size)
+    return max(1, math.ceil(n_batches / per_tile))
+
+
+def tile_file(tile: int) -> str:
+    """The file name of tile ``tile`` in a tile directory."""
+    return f"tile{tile:05d}.npz"
 
 
 def read_list(path: str | os.PathLike[str]) -> list[Path]:
@@ -72,180 +89,243 @@ def read_list(path: str | os.PathLike[str]) -> list[Path]:
     return paths
 
 
+def _plan(n: int, symmetric: bool, batch_size: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The untiled engine's pairs and batches (``engine._run`` with order "tiled")."""
+    pairs = tiled(plan_pairs(n, None, symmetric), batch_size)
+    return pairs, batches_of(len(pairs), batch_size)
+
+
 def compare_tile(
     paths: Sequence[str | os.PathLike[str]],
     metric: str,
-    tile: tuple[int, int],
-    tile_size: int,
+    tile: int,
+    tile_pairs: int,
     *,
     var: str = "hidden",
     dims: str = "trial,time,unit",
     selection: Selection | None = None,
     metric_params: dict[str, Any] | None = None,
+    batch_size: int = 512,
+    backend: str = "auto",
+    num_cpus: int | None = None,
+    ray_address: str | None = None,
     out: str | os.PathLike[str] | None = None,
-    partial_dir: str | os.PathLike[str] | None = None,
-    **engine: Any,
-) -> xr.Dataset:
-    """Tile ``tile`` = (r, c) of the matrix of all ``paths`` (block r of the networks against
-    block c, see :func:`blocks`), with the attributes :data:`TILE_ATTRS`; written to ``out``
-    (a Zarr store, atomically; ``partial_dir`` deleted then) when given.
+    **_: Any,
+) -> dict[str, Any]:
+    """Tile ``tile`` of the matrix of all ``paths`` for ``metric`` (see the module): its
+    batches computed in this process, or as Ray tasks when a cluster is named or
+    ``backend="ray"`` (:func:`~dynsim.raysession.should_use_ray`), and written to ``out``
+    (``.npz``, atomically) when given. Returns the tile's content (see :func:`merge_tiles`).
 
-    engine : ``backend``, ``batch_size``, ``num_cpus``, ``ray_address``, ``progress`` (as
-        :func:`~dynsim.pairwise.engine.compute`).
-    Raises ValueError naming the tile when it is out of range, or below the diagonal of a
-    symmetric metric (those values come from tile (c, r)); the engine's errors otherwise.
+    Raises ValueError naming the tile when it is out of range, and the engine's errors
+    (unknown metric or parameter, :class:`~dynsim.store.StoreError` naming a store).
     """
-    from dynsim.pairwise.engine import make_metric
-
-    row, col = tile
-    spans = blocks(len(paths), tile_size)
-    if not (0 <= row < len(spans) and 0 <= col < len(spans)):
-        raise ValueError(
-            f"tile {row},{col}: {len(paths)} networks in tiles of {tile_size} have "
-            f"{len(spans)} row and column blocks (0..{len(spans) - 1})"
-        )
     metric_obj = make_metric(metric, metric_params)
-    if metric_obj.symmetric and row > col:
+    if backend not in ("auto", "inprocess", "ray"):
+        raise ValueError(f"backend must be 'auto', 'inprocess' or 'ray', got {backend!r}")
+    selection = selection or Selection()
+    n, symmetric = len(paths), metric_obj.symmetric
+    count = n_tiles(n, symmetric, batch_size, tile_pairs)
+    if isinstance(tile, bool) or not isinstance(tile, int) or not 0 <= tile < count:
         raise ValueError(
-            f"tile {row},{col}: {metric} is symmetric, so only tiles with row <= column are "
-            f"computed (this one is tile {col},{row} mirrored)"
+            f"tile {tile!r}: {n} networks ({n_pairs(n, symmetric)} pairs, batches of "
+            f"{batch_size}) in tiles of {tile_pairs} pairs have tiles 0..{count - 1}"
         )
-    paths = [Path(p) for p in paths]
-    rows = open_sources([paths[k] for k in spans[row]], var, dims)
-    cols = None if row == col else open_sources([paths[k] for k in spans[col]], var, dims)
-    result = compute(
-        metric_obj, rows, cols, selection=selection, partial_dir=partial_dir, **engine
-    )
-    result.attrs.update(tile_row=row, tile_col=col, tile_size=tile_size, n_networks=len(paths))
+    pairs, batches = _plan(n, symmetric, batch_size)
+    per_tile = math.ceil(tile_pairs / batch_size)
+    mine = list(range(tile * per_tile, min((tile + 1) * per_tile, len(batches))))
+    positions = np.concatenate([batches[k] for k in mine]) if mine else np.zeros(0, int)
+    # The networks this tile's pairs involve (every network, when there is no pair at all).
+    used = np.unique(pairs[positions]) if len(positions) else np.arange(n)
+    local = {int(g): k for k, g in enumerate(used)}
+
+    nets = networks(open_sources([Path(paths[int(g)]) for g in used], var, dims))
+    prepared, raw = [], []
+    for net in nets:
+        activity, reason = read(net, selection)
+        p = None
+        if reason == "":
+            p, reason = prepare_one(metric_obj, activity)
+        prepared.append(p)
+        raw.append(reason)
+    finalise_names(nets)
+    reasons = [network_reason(net.name, r) for net, r in zip(nets, raw, strict=True)]
+    names = [net.name for net in nets]
+    # Global indices → this tile's; np.unique keeps their order, so every batch stacks the
+    # same networks in the same order as in the untiled run (the same products, same bits).
+    remap = np.vectorize(local.__getitem__, otypes=[np.int64])
+    local_pairs = remap(pairs[positions]) if len(positions) else np.zeros((0, 2), np.int64)
+    local_batches = []
+    start = 0
+    for k in mine:
+        local_batches.append(np.arange(start, start + len(batches[k])))
+        start += len(batches[k])
+
+    values = np.full(len(positions), np.nan)
+    pair_reasons = [""] * len(positions)
+
+    def record(b: int, result: tuple[np.ndarray, list[str]]) -> None:
+        values[local_batches[b]] = result[0]
+        for pos, r in zip(local_batches[b], result[1], strict=True):
+            pair_reasons[pos] = r
+
+    address = resolve_address(ray_address)
+    use_ray = bool(local_batches) and should_use_ray(backend, address)
+    if use_ray:
+        from dynsim.pairwise.ray_backend import run_on_ray
+
+        run_on_ray(
+            metric_obj,
+            (prepared, prepared),
+            (reasons, reasons),
+            (names, names),
+            local_pairs,
+            local_batches,
+            list(range(len(local_batches))),
+            record,
+            num_cpus=num_cpus,
+            address=address,
+        )
+    else:
+        for b, idx in enumerate(local_batches):
+            record(
+                b,
+                compare_pairs(
+                    metric_obj, prepared, prepared, reasons, reasons, local_pairs[idx], names, names
+                ),
+            )
+    content = {
+        "run": json.dumps(
+            {
+                "metric": metric,
+                "params": metric_params or {},
+                "attrs": metric_obj.attrs(),
+                "selection": selection.to_dict(),
+                "n_networks": n,
+                "batch_size": batch_size,
+                "tile_pairs": tile_pairs,
+                "n_tiles": count,
+                "dynsim_version": dynsim.__version__,
+            },
+            sort_keys=True,
+        ),
+        "tile": tile,
+        "backend": "ray" if use_ray else "inprocess",
+        "positions": positions.astype(np.int64),
+        "values": values,
+        "reasons": np.asarray(pair_reasons, dtype=str),
+        "networks": used.astype(np.int64),
+        "names": np.asarray(names, dtype=str),
+        "labels": np.asarray([json.dumps(net.labels, sort_keys=True) for net in nets], dtype=str),
+        "network_reasons": np.asarray(raw, dtype=str),
+    }
     if out is not None:
-        atomic_write_zarr(result, out)
-        if partial_dir is not None:
-            shutil.rmtree(partial_dir, ignore_errors=True)
-    return result
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp.npz")  # renamed: never half a tile in place
+        np.savez(tmp, **content)
+        os.replace(tmp, out)
+    return content
 
 
 def merge_tiles(
     directory: str | os.PathLike[str], out: str | os.PathLike[str] | None = None
 ) -> xr.Dataset:
-    """The full matrix from the tile stores ``directory/tile<r>_<c>.zarr``: the same
-    variables, coordinates and attributes as one untiled run of
-    :func:`~dynsim.pairwise.engine.compute` over all networks (``backend`` lists the tiles'
-    backends when they differ), written to ``out`` atomically when given.
+    """The full matrix from the tiles ``directory/tile<k>.npz`` of one run: the Dataset an
+    untiled :func:`~dynsim.pairwise.engine.compute` of the same networks returns — the same
+    values (bit for bit), statuses (NaN + reason), label coordinates and attributes
+    (``backend`` lists the tiles' backends when they differ) — written to ``out`` (Zarr,
+    atomically) when given.
 
-    Raises ValueError naming the directory and the tile files that are missing, extra, or
-    of another run (metric, parameters, selection, tile size or network count differ), and
-    :class:`~dynsim.store.StoreError` naming a tile store that cannot be read.
+    Raises ValueError naming the directory and the tile files that are missing, unreadable
+    or of another run (metric, parameters, selection, inputs' count, batching differ).
     """
     directory = Path(directory)
-    found: dict[tuple[int, int], Path] = {}
+    found = {}
     if directory.is_dir():
         for path in sorted(directory.iterdir()):
             match = _TILE_FILE.match(path.name)
             if match:
-                found[int(match[1]), int(match[2])] = path
+                found[int(match[1])] = path
     if not found:
-        raise ValueError(f"{directory}: no tile stores (tile<row>_<col>.zarr) to merge")
-    loaded = {key: open_matrix(path) for key, path in found.items()}
-
-    first = next(iter(loaded.values()))
-    try:
-        size, n = int(first.attrs["tile_size"]), int(first.attrs["n_networks"])
-        symmetric = bool(first.attrs["symmetric"])
-    except KeyError as err:
-        raise ValueError(f"{found[next(iter(loaded))]}: not a tile store (no {err})") from None
-    # Everything but the backend and the tile's own position must agree.
-    run_attrs = {k: v for k, v in first.attrs.items() if k not in ("backend", *TILE_ATTRS[:2])}
-    for key, tile in loaded.items():
-        attrs = {k: v for k, v in tile.attrs.items() if k not in ("backend", *TILE_ATTRS[:2])}
-        if attrs != run_attrs or (tile.attrs.get("tile_row"), tile.attrs.get("tile_col")) != key:
-            differ = sorted(k for k in {*attrs, *run_attrs} if attrs.get(k) != run_attrs.get(k))
+        raise ValueError(f"{directory}: no tiles (tile<k>.npz) to merge")
+    tiles = {}
+    for k, path in found.items():
+        try:
+            with np.load(path) as data:
+                tiles[k] = {name: data[name] for name in data.files}
+            run = json.loads(str(tiles[k]["run"]))
+        except (OSError, ValueError, KeyError) as err:
+            raise ValueError(f"{path}: not a readable tile ({err}); delete it and rerun") from err
+        tiles[k]["run"] = run
+        if int(tiles[k]["tile"]) != k:
+            raise ValueError(f"{path}: holds tile {int(tiles[k]['tile'])}, not {k}")
+    first = min(tiles)
+    run = tiles[first]["run"]
+    for k, tile in tiles.items():
+        if tile["run"] != run:
+            differ = sorted(key for key in run if tile["run"].get(key) != run[key])
             raise ValueError(
-                f"{found[key]}: a tile of another run than {found[next(iter(loaded))].name} "
-                f"(differs in {differ or ['its position']}); delete the stale tiles and rerun"
+                f"{found[k]}: a tile of another run than {found[first].name} (differs in "
+                f"{', '.join(differ)}); delete the stale tiles and rerun"
             )
-    expected = tiles(n, size, symmetric)
-    missing = [tile_file(*t) for t in expected if t not in loaded]
-    extra = [found[t].name for t in loaded if t not in set(expected)]
+    missing = [tile_file(k) for k in range(run["n_tiles"]) if k not in tiles]
+    extra = [found[k].name for k in tiles if k >= run["n_tiles"]]
     if missing or extra:
         raise ValueError(
-            f"{directory}: {n} networks in tiles of {size} need {len(expected)} tile stores; "
+            f"{directory}: this run has {run['n_tiles']} tiles; "
             + (f"missing {_some(missing)}" if missing else "")
             + ("; " if missing and extra else "")
-            + (f"not of this layout: {_some(extra)}" if extra else "")
+            + (f"not of this run: {_some(extra)}" if extra else "")
         )
 
-    spans = blocks(n, size)
-    names = np.concatenate([loaded[r, r]["model_a"].values for r in range(len(spans))])
+    metric = make_metric(run["metric"], run["params"])
+    n = run["n_networks"]
+    pairs, _ = _plan(n, metric.symmetric, run["batch_size"])
+    values = np.full(len(pairs), np.nan)
+    reasons = np.full(len(pairs), "", dtype=object)
+    covered = np.zeros(len(pairs), dtype=bool)
+    nets: list[Network | None] = [None] * n
+    network_reasons = [""] * n
+    for tile in tiles.values():
+        pos = tile["positions"]
+        values[pos], reasons[pos], covered[pos] = tile["values"], tile["reasons"], True
+        for g, name, labels, reason in zip(
+            tile["networks"], tile["names"], tile["labels"], tile["network_reasons"], strict=True
+        ):
+            nets[int(g)] = Network(str(name), None, labels=json.loads(str(labels)))
+            network_reasons[int(g)] = network_reason(str(name), str(reason))
+    if not covered.all() or any(net is None for net in nets):
+        raise ValueError(f"{directory}: the tiles do not cover every pair; rerun them")
+    names = [net.name for net in nets]
     if len(set(names)) != len(names):
         raise ValueError(
             f"{directory}: network names repeat across tiles; tiles need networks with "
             "distinct names (e.g. the workflow's task/arch/regime/seed keys)"
         )
-    distance = np.full((n, n), np.nan)
-    status = np.full((n, n), "", dtype=object)
-    for (r, c), tile in loaded.items():
-        block = (slice(spans[r].start, spans[r].stop), slice(spans[c].start, spans[c].stop))
-        distance[block] = tile["distance"].values
-        status[block] = tile["status"].values
-        if symmetric and r != c:  # the mirrored tile below the diagonal
-            distance[block[::-1]] = tile["distance"].values.T
-            status[block[::-1]] = tile["status"].values.T
-
-    # The label coordinates as the engine makes them over all networks at once (a label's
-    # type — numeric, or float with NaN where missing — depends on every network).
-    nets = [
-        SimpleNamespace(labels=_labels(loaded[r, r], "a", k))
-        for r in range(len(spans))
-        for k in range(len(spans[r]))
-    ]
-    backends = sorted({str(t.attrs.get("backend", "")) for t in loaded.values()})
-    attrs = {k: v for k, v in first.attrs.items() if k not in TILE_ATTRS}
-    attrs["backend"] = "+".join(backends)
-    merged = xr.Dataset(
-        {
-            "distance": (("model_a", "model_b"), distance),
-            "status": (("model_a", "model_b"), status),
-        },
-        coords={
-            "model_a": np.array(names, dtype=object),
-            "model_b": np.array(names, dtype=object),
-            **_label_coords(nets, nets),
-        },
-        attrs=attrs,
+    matrix, status = assemble(metric, pairs, values, list(reasons), n, None, network_reasons)
+    selection = run["selection"]
+    backends = sorted({str(t["backend"]) for t in tiles.values()})
+    result = Result(
+        metric,
+        matrix,
+        status,
+        nets,
+        None,
+        Selection(
+            checkpoint=selection["checkpoint"],
+            epoch=selection["epoch"]
+            if selection["epoch"] is None or isinstance(selection["epoch"], str)
+            else tuple(selection["epoch"]),
+        ),
+        "+".join(backends),
     )
+    merged = to_dataset(result)
     if out is not None:
         atomic_write_zarr(merged, out)
     return merged
 
 
-def _labels(tile: xr.Dataset, side: str, k: int) -> dict[str, Any]:
-    """Network k's labels from a tile's ``<label>_<side>`` coordinates, as the engine read
-    them from its store. NaN is what the engine fills in for a numeric label a network lacks:
-    dropped (the engine fills it in again). "" stays: a store's missing standard label is
-    already "" when read (:func:`dynsim.store.network_labels`)."""
-    labels = {}
-    for name, coord in tile.coords.items():
-        if not name.endswith(f"_{side}") or name == f"model_{side}":
-            continue
-        value = coord.values[k]
-        value = value.item() if isinstance(value, np.generic) else value
-        if isinstance(value, float) and np.isnan(value):
-            continue
-        labels[name[: -len(side) - 1]] = value
-    return labels
-
-
 def _some(names: list[str], limit: int = 5) -> str:
     shown = ", ".join(names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-__all__ = [
-    "TILE_ATTRS",
-    "blocks",
-    "compare_tile",
-    "merge_tiles",
-    "read_list",
-    "tile_file",
-    "tiles",
-]
