@@ -3,6 +3,7 @@ the same store as one untiled run, bit for bit; the merge refuses an incomplete 
 naming the tiles; the CLI (`dynsim compare --tile`, `dynsim merge`) and an input list file."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -177,3 +178,15 @@ def test_cli_tiles_from_a_list_file_then_merge(tmp_path, stores, capsys):
     assert "-o must name the tile's .npz" in capsys.readouterr().err
     assert main(["merge", str(tmp_path / "none"), "-o", str(tmp_path / "m.zarr")]) == 2
     assert "no tiles" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["-1", "0.5", "many"])
+def test_tile_pairs_config_is_checked_by_name(tmp_path, capsys, value):
+    defaults = Path(__file__).resolve().parents[1] / "config.yaml"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(f"compare:\n  tile_pairs: {value}\n")
+    assert main(["check-config", str(bad), "--defaults", str(defaults)]) == 2
+    assert "compare.tile_pairs" in capsys.readouterr().err
+    good = tmp_path / "good.yaml"
+    good.write_text("compare:\n  tile_pairs: 250000\n")
+    assert main(["check-config", str(good), "--defaults", str(defaults)]) == 0
