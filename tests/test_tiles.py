@@ -11,7 +11,15 @@ import xarray as xr
 
 from dynsim.cli import main
 from dynsim.pairwise import compare_files
-from dynsim.pairwise.tiles import compare_tile, merge_tiles, n_tiles, read_list, tile_file
+from dynsim.pairwise.core import plan_pairs, tiled
+from dynsim.pairwise.tiles import (
+    compare_tile,
+    merge_tiles,
+    n_tiles,
+    planned_pairs,
+    read_list,
+    tile_file,
+)
 from dynsim.store import atomic_write_zarr, network_dataset
 from dynsim.training import NetworkSpec, TrainingConfig, record_activity, train
 
@@ -81,6 +89,19 @@ def assert_bitwise_same(path_a, path_b):
     assert a["distance"].values.tobytes() == b["distance"].values.tobytes()
     for name in a.coords:
         assert a[name].dtype == b[name].dtype, name
+
+
+@pytest.mark.parametrize("symmetric", [True, False])
+@pytest.mark.parametrize(("n", "batch_size"), [(1, 4), (2, 1), (7, 4), (23, 16), (40, 50)])
+def test_planned_pairs_are_the_engines_order(n, batch_size, symmetric):
+    """A tile's slice of the plan, built block row by block row, is exactly the engine's
+    (core.tiled of the row-major plan) — for every start/stop, across block rows."""
+    full = tiled(plan_pairs(n, None, symmetric), batch_size)
+    cuts = sorted({0, len(full), *np.random.default_rng(n).integers(0, len(full) + 1, 6)})
+    for start in cuts:
+        for stop in cuts:
+            got = planned_pairs(n, symmetric, batch_size, start, stop)
+            np.testing.assert_array_equal(got, full[start:stop].reshape(-1, 2))
 
 
 def test_tile_count():

@@ -39,9 +39,7 @@ from dynsim.pairwise.core import (
     batches_of,
     compare_pairs,
     network_reason,
-    plan_pairs,
     prepare_one,
-    tiled,
 )
 from dynsim.pairwise.engine import Result, make_metric, to_dataset
 from dynsim.pairwise.files import open_sources
@@ -89,10 +87,40 @@ def read_list(path: str | os.PathLike[str]) -> list[Path]:
     return paths
 
 
-def _plan(n: int, symmetric: bool, batch_size: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """The untiled engine's pairs and batches (``engine._run`` with order "tiled")."""
-    pairs = tiled(plan_pairs(n, None, symmetric), batch_size)
-    return pairs, batches_of(len(pairs), batch_size)
+def planned_pairs(n: int, symmetric: bool, batch_size: int, start: int, stop: int) -> np.ndarray:
+    """The engine's pairs ``start:stop`` — ``tiled(plan_pairs(n, None, symmetric),
+    batch_size)[start:stop]`` (:mod:`dynsim.pairwise.core`) — without forming all n² pairs:
+    a tile of a 10,000-network matrix builds only the block rows it touches.
+
+    The engine's order (:func:`~dynsim.pairwise.core.tiled` of the row-major plan, t =
+    ⌊√batch_size⌋) sorts pairs (i, j) by i // t, then j // t, then i, then j: block row by
+    block row, each a contiguous run. A block row holds the pairs with i in [It, It + t):
+    j > i for a symmetric metric on one set, j ≠ i otherwise.
+    """
+    t = max(1, int(np.sqrt(batch_size)))
+    firsts = np.arange(0, n, t)
+    sizes = np.minimum(firsts + t, n) - firsts
+    if symmetric:  # Σ over i in the block of (n − 1 − i)
+        counts = sizes * (n - 1) - (firsts * sizes + sizes * (sizes - 1) // 2)
+    else:
+        counts = sizes * (n - 1)
+    bounds = np.concatenate([[0], np.cumsum(counts)])
+    if stop <= start:
+        return np.zeros((0, 2), np.int64)
+    rows = []
+    first_row = int(np.searchsorted(bounds, start, side="right")) - 1
+    last_row = int(np.searchsorted(bounds, stop - 1, side="right")) - 1
+    for row in range(first_row, last_row + 1):
+        i, j = np.meshgrid(
+            np.arange(firsts[row], firsts[row] + sizes[row]), np.arange(n), indexing="ij"
+        )
+        keep = j > i if symmetric else j != i
+        block_row = np.stack([i[keep], j[keep]], axis=1).astype(np.int64)
+        order = np.lexsort((block_row[:, 1], block_row[:, 0], block_row[:, 1] // t))
+        rows.append(block_row[order])
+    joined = np.concatenate(rows)
+    offset = int(bounds[first_row])
+    return joined[start - offset : stop - offset]
 
 
 def compare_tile(
@@ -131,13 +159,16 @@ def compare_tile(
             f"tile {tile!r}: {n} networks ({n_pairs(n, symmetric)} pairs, batches of "
             f"{batch_size}) in tiles of {tile_pairs} pairs have tiles 0..{count - 1}"
         )
-    pairs, batches = _plan(n, symmetric, batch_size)
-    per_tile = math.ceil(tile_pairs / batch_size)
-    mine = list(range(tile * per_tile, min((tile + 1) * per_tile, len(batches))))
-    positions = np.concatenate([batches[k] for k in mine]) if mine else np.zeros(0, int)
+    # This tile's batches of the engine's plan (batch k: pairs [k·batch_size, …)).
+    total = n_pairs(n, symmetric)
+    per_tile = math.ceil(tile_pairs / batch_size) * batch_size
+    start, stop = min(tile * per_tile, total), min((tile + 1) * per_tile, total)
+    positions = np.arange(start, stop, dtype=np.int64)
+    pairs = planned_pairs(n, symmetric, batch_size, start, stop)
+    # Its batches, as positions in this tile (start is a whole number of batches).
+    local_batches = [b - start for b in batches_of(stop, batch_size)[start // batch_size :]]
     # The networks this tile's pairs involve (every network, when there is no pair at all).
-    used = np.unique(pairs[positions]) if len(positions) else np.arange(n)
-    local = {int(g): k for k, g in enumerate(used)}
+    used = np.unique(pairs) if len(pairs) else np.arange(n)
 
     nets = networks(open_sources([Path(paths[int(g)]) for g in used], var, dims))
     prepared, raw = [], []
@@ -153,13 +184,7 @@ def compare_tile(
     names = [net.name for net in nets]
     # Global indices → this tile's; np.unique keeps their order, so every batch stacks the
     # same networks in the same order as in the untiled run (the same products, same bits).
-    remap = np.vectorize(local.__getitem__, otypes=[np.int64])
-    local_pairs = remap(pairs[positions]) if len(positions) else np.zeros((0, 2), np.int64)
-    local_batches = []
-    start = 0
-    for k in mine:
-        local_batches.append(np.arange(start, start + len(batches[k])))
-        start += len(batches[k])
+    local_pairs = np.searchsorted(used, pairs).astype(np.int64)
 
     values = np.full(len(positions), np.nan)
     pair_reasons = [""] * len(positions)
@@ -211,7 +236,8 @@ def compare_tile(
         ),
         "tile": tile,
         "backend": "ray" if use_ray else "inprocess",
-        "positions": positions.astype(np.int64),
+        "positions": positions,
+        "pairs": pairs,
         "values": values,
         "reasons": np.asarray(pair_reasons, dtype=str),
         "networks": used.astype(np.int64),
@@ -281,15 +307,17 @@ def merge_tiles(
 
     metric = make_metric(run["metric"], run["params"])
     n = run["n_networks"]
-    pairs, _ = _plan(n, metric.symmetric, run["batch_size"])
-    values = np.full(len(pairs), np.nan)
-    reasons = np.full(len(pairs), "", dtype=object)
-    covered = np.zeros(len(pairs), dtype=bool)
+    total = n_pairs(n, metric.symmetric)
+    pairs = np.zeros((total, 2), np.int64)
+    values = np.full(total, np.nan)
+    reasons = np.full(total, "", dtype=object)
+    covered = np.zeros(total, dtype=bool)
     nets: list[Network | None] = [None] * n
     network_reasons = [""] * n
     for tile in tiles.values():
         pos = tile["positions"]
-        values[pos], reasons[pos], covered[pos] = tile["values"], tile["reasons"], True
+        pairs[pos], values[pos], reasons[pos] = tile["pairs"], tile["values"], tile["reasons"]
+        covered[pos] = True
         for g, name, labels, reason in zip(
             tile["networks"], tile["names"], tile["labels"], tile["network_reasons"], strict=True
         ):
