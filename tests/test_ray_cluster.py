@@ -198,3 +198,11 @@ def test_dead_address_fails_fast_naming_it(tmp_path, activity):
     assert out.returncode == 2, out.stderr
     assert f"Ray cluster at {dead} does not answer" in out.stderr
     assert elapsed < 30, elapsed
+
+
+def test_malformed_address_is_named_before_connecting():
+    from dynsim.raysession import check_reachable
+
+    with pytest.raises(ValueError, match=r"Ray address 'head-node' .*expected host:port"):
+        check_reachable("head-node")
+    check_reachable("auto")  # Ray finds a local cluster itself: nothing to check here
