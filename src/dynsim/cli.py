@@ -127,7 +127,24 @@ def main(argv: list[str] | None = None) -> int:
         epilog=COMPARE_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="+", type=Path, help="activity files (see 'inputs' below)")
+    p.add_argument("paths", nargs="*", type=Path, help="activity files (see 'inputs' below)")
+    p.add_argument(
+        "--inputs-from",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a file listing the inputs, one per line (after any PATHS); keeps the command "
+        "line short however many networks there are",
+    )
+    p.add_argument(
+        "--tile",
+        type=int,
+        default=None,
+        metavar="K",
+        help="compute only tile K (from 0) of the matrix: its share of the pairs, in tiles of "
+        "--tile-pairs pairs; written as .npz; `dynsim merge` joins the tiles",
+    )
+    p.add_argument("--tile-pairs", type=int, default=None, help="pairs per tile (see --tile)")
     p.add_argument("--metric", required=True, help="metric name (`dynsim metrics` lists them)")
     p.add_argument(
         "--param",
@@ -206,6 +223,18 @@ def main(argv: list[str] | None = None) -> int:
         "diverged); the entries without a value are still listed on stderr",
     )
     p.set_defaults(func=_cmd_compare)
+
+    p = sub.add_parser(
+        "merge",
+        help="join the tiles of `compare --tile` into one matrix store",
+        description="Join the tiles DIR/tile<k>.npz written by `dynsim compare --tile` into "
+        "the matrix store an untiled `compare` writes (the same values bit for bit, statuses "
+        "and labels). Refuses, naming them, tiles that are missing or of another run. Exit "
+        "status as `compare --allow-partial`: 3 when no pair has a value.",
+    )
+    p.add_argument("directory", type=Path, help="directory of the tiles")
+    p.add_argument("-o", "--out", required=True, type=Path, help="output .zarr")
+    p.set_defaults(func=_cmd_merge)
 
     p = sub.add_parser(
         "figure",
@@ -491,12 +520,58 @@ def _option_of(err: BaseException) -> str | None:
     return None
 
 
+def _tile_arg(args: argparse.Namespace) -> int | None:
+    """``--tile K`` (with ``--tile-pairs``), checked; errors name the option."""
+    if args.tile is None:
+        if args.tile_pairs is not None:
+            raise ValueError("--tile-pairs is given without --tile K")
+        return None
+    if args.tile < 0:
+        raise ValueError(f"--tile must be a tile index from 0, got {args.tile}")
+    if args.tile_pairs is None or args.tile_pairs < 1:
+        raise ValueError(f"--tile needs --tile-pairs of at least 1, got {args.tile_pairs}")
+    if args.over_learning:
+        raise ValueError("--tile cannot be combined with --over-learning")
+    if args.out is None or args.out.suffix != ".npz":
+        raise ValueError(f"--tile: -o must name the tile's .npz file, got {args.out}")
+    return args.tile
+
+
+def _cmd_merge(args: argparse.Namespace) -> int:
+    """``dynsim merge``: the tiles of ``compare --tile`` as one matrix store."""
+    from dynsim.pairwise.tiles import merge_tiles
+
+    if args.out.suffix != ".zarr":
+        raise ValueError(f"-o {args.out}: the merged matrix is written as a .zarr store")
+    _check_output(args.out)
+    merged = merge_tiles(args.directory, args.out)
+    status = merged["status"].values
+    n_missing = int((status != "").sum())
+    print(
+        f"{args.directory} → {args.out} ({merged.sizes['model_a']}×{merged.sizes['model_b']}"
+        + (f", {n_missing} entries without a value; see 'status')" if n_missing else ")")
+    )
+    if not n_missing:
+        return EXIT_COMPLETE
+    _report_missing(str(merged.attrs.get("metric", "merge")), status, status.size)
+    # As an untiled compare with --allow-partial: only a matrix without any value fails.
+    off_diagonal = merged["model_a"] != merged["model_b"]
+    computed = bool((merged["distance"].notnull() & off_diagonal).any())
+    return EXIT_COMPLETE if computed else EXIT_NOTHING
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     """``dynsim compare``; exit status as COMPARE_EPILOG documents. Every option is checked
     before any input is read; errors name the option (or the file)."""
     from dynsim.pairwise import Selection, compare_files
     from dynsim.pairwise.engine import make_metric
     from dynsim.pairwise.files import parse_dims
+    from dynsim.pairwise.tiles import compare_tile, read_list
+
+    paths = list(args.paths) + (read_list(args.inputs_from) if args.inputs_from else [])
+    if not paths:
+        raise ValueError("no inputs: give activity files or --inputs-from FILE")
+    tile = _tile_arg(args)
 
     trials = {}
     for item in args.trials:
@@ -543,7 +618,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
             raise ValueError(f"--over-learning {args.over_learning!r}: {err}") from None
     if args.batch_size < 1:
         raise ValueError(f"--batch-size must be at least 1, got {args.batch_size}")
-    if args.out is not None:
+    if args.out is not None and tile is None:
         _check_output(args.out)
     if args.threads is not None and args.threads < 1:
         raise ValueError(f"--threads must be at least 1, got {args.threads}")
@@ -558,22 +633,45 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         raise ValueError(f"{option}: {err}") from err
 
     try:
-        result = compare_files(
-            args.paths,
-            args.metric,
-            var=args.var,
-            dims=args.dims,
-            selection=selection,
-            metric_params=params,
-            over_learning=over_learning,
-            out=args.out,
-            partial_dir=args.partial_dir,
-            backend=args.backend,
-            batch_size=args.batch_size,
-            num_cpus=args.threads,
-            ray_address=args.ray_address,
-            progress=not args.no_progress,
-        )
+        if tile is not None:
+            content = compare_tile(
+                paths,
+                args.metric,
+                tile,
+                args.tile_pairs,
+                var=args.var,
+                dims=args.dims,
+                selection=selection,
+                metric_params=params,
+                out=args.out,
+                backend=args.backend,
+                batch_size=args.batch_size,
+                num_cpus=args.threads,
+                ray_address=args.ray_address,
+            )
+            n_missing = int((content["reasons"] != "").sum())
+            print(
+                f"{args.metric}: tile {tile}, {len(content['values'])} pairs → {args.out}"
+                + (f" ({n_missing} without a value)" if n_missing else "")
+            )
+            return EXIT_COMPLETE  # the merge reports and judges missing values
+        else:
+            result = compare_files(
+                paths,
+                args.metric,
+                var=args.var,
+                dims=args.dims,
+                selection=selection,
+                metric_params=params,
+                over_learning=over_learning,
+                out=args.out,
+                partial_dir=args.partial_dir,
+                backend=args.backend,
+                batch_size=args.batch_size,
+                num_cpus=args.threads,
+                ray_address=args.ray_address,
+                progress=not args.no_progress,
+            )
     except (ValueError, RuntimeError) as err:
         option = _option_of(err)
         if option is None:

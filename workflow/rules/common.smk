@@ -36,6 +36,7 @@ wildcard_constraints:
     regime="[A-Za-z0-9_]+",
     variant=dynsim.grid.VARIANT_PATTERN,
     seed="[0-9]+",
+    tile="[0-9][0-9][0-9][0-9][0-9]+",
     metric="[A-Za-z0-9]+(_[A-Za-z0-9]+)*?(?<!_learning)",
 
 
@@ -102,6 +103,30 @@ def battery_params_json(wildcards):
 def activation_stores(wildcards=None):
     """Every network's activation store, in the fan-out's order."""
     return [f"{RESULTS}/activations/{key}.zarr" for key in SPECS]
+
+
+# The activation stores listed for `dynsim compare --inputs-from`; tiles of compare.tile_pairs.
+NETWORK_LIST = f"{RESULTS}/similarity/networks.txt"
+TILES = f"{RESULTS}/similarity/.tiles"
+
+
+def write_list(path, items, log):
+    """Write ``items`` one per line to ``path`` (the network list), their count to ``log``."""
+    with open(path, "w") as listing:
+        listing.writelines(f"{item}\n" for item in items)
+    with open(log, "w") as note:
+        note.write(f"{len(items)} activation stores listed in {path}\n")
+
+
+def metric_tiles(wildcards):
+    """Every tile of one metric's matrix (compare.tile_pairs pairs each)."""
+    from dynsim.pairwise.engine import make_metric
+    from dynsim.pairwise.tiles import n_tiles, tile_file
+
+    cmp = config["compare"]
+    metric = make_metric(wildcards.metric, cmp["metrics"][wildcards.metric])
+    count = n_tiles(len(SPECS), metric.symmetric, cmp["batch_size"], cmp["tile_pairs"])
+    return [f"{TILES}/{wildcards.metric}/{tile_file(k)}" for k in range(count)]
 
 
 def metric_params_json(wildcards):

@@ -14,6 +14,7 @@ import xarray as xr
 
 from dynsim.pairwise.engine import compute, compute_over_learning
 from dynsim.pairwise.selection import Selection
+from dynsim.raysession import job_session
 from dynsim.store import atomic_write_zarr, open_zarr_dataset
 
 
@@ -35,16 +36,18 @@ def compare_files(
     atomically) and then delete ``partial_dir`` (the matrix is complete).
 
     over_learning : training-progress fractions → :func:`compute_over_learning` (one matrix
-        per fraction on a ``progress`` dim; no partial results), else :func:`compute`.
+        per fraction on a ``progress`` dim; no partial results), else :func:`compute`. The
+        runs share one Ray session when they use Ray (:func:`~dynsim.raysession.job_session`).
     engine : ``backend``, ``batch_size``, ``num_cpus``, ``ray_address``, ``progress``.
     Raises FileNotFoundError or ValueError naming the file or option at fault.
     """
     sources = open_sources([Path(p) for p in paths], var, dims)
     common = {"selection": selection, "metric_params": metric_params, **engine}
-    if over_learning:
-        result = compute_over_learning(metric, sources, list(over_learning), **common)
-    else:
-        result = compute(metric, sources, partial_dir=partial_dir, **common)
+    with job_session():  # one Ray session for all the job's runs, not one per progress point
+        if over_learning:
+            result = compute_over_learning(metric, sources, list(over_learning), **common)
+        else:
+            result = compute(metric, sources, partial_dir=partial_dir, **common)
     if out is not None:
         out = Path(out)
         if out.suffix == ".nc":
