@@ -8,6 +8,7 @@ and the tolerances those need.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -91,3 +92,245 @@ def principal_basis(samples: np.ndarray, rank_tol: float) -> tuple[np.ndarray, n
     chol = np.linalg.cholesky(u.T @ u)
     u = linalg.solve_triangular(chol, u.T, lower=True).T
     return np.ascontiguousarray(u), s
+
+
+# -- exact low-rank form ----------------------------------------------------------------------
+def low_rank_form(samples: np.ndarray) -> np.ndarray:
+    """``samples`` (n × p) itself when it has full column rank, else U_r·diag(s_r) (n × r).
+
+    Exact reduction for every metric that sees a network only through cross-products XᵀY
+    (CKA: ‖XᵀY‖_F; Procrustes: ‖XᵀY‖_*; the U-centred HSIC, which also needs the rows' norms)
+    and Gram matrices XXᵀ: with X = U S Vᵀ, X·V_r = U_r S_r has the same Gram matrix,
+    the same row norms and, for any Y, a cross-product V_rᵀXᵀY with the same singular values.
+    Networks with fewer samples than units (n < p) or with dependent units therefore cost
+    n·r instead of n·p per pair. Singular values at or below max(n, p)·eps·s_max (LAPACK's
+    numerical rank, i.e. rounding noise) are dropped; their contribution to any similarity is
+    below ~p·max(n, p)·eps (≈ 3e-12 for 200 × 64).
+
+    Full rank is detected from the eigenvalues of the p × p matrix XᵀX (cheap); only then is a
+    thin SVD computed, so full-rank networks are returned unchanged, bit for bit.
+    """
+    n, p = samples.shape
+    if n >= p:
+        lam = np.linalg.eigvalsh(samples.T @ samples)
+        # Clearly full rank (smallest eigenvalue far above the rounding level ~ p·eps·λ_max):
+        # keep the columns as they are.
+        if lam[0] > 1e-8 * lam[-1]:
+            return samples
+    u, s, _ = np.linalg.svd(samples, full_matrices=False)
+    keep = s > max(n, p) * np.finfo(float).eps * s[0]
+    return np.ascontiguousarray(u[:, keep] * s[keep])
+
+
+# -- blocked products over networks ------------------------------------------------------------
+#: Bytes one block of a blocked similarity product may use (its stacked operands plus the
+#: product); bounds memory whatever the number of networks.
+BLOCK_BYTES = 64 * 2**20
+#: Bytes a run may spend on stacked per-network Gram vectors kept for all its pairs; beyond
+#: this the Gram form is only used when forming it per block is still the cheaper form.
+STACK_BYTES = 256 * 2**20
+
+
+class Stacked(list):
+    """A run's prepared networks (a list, indexed as before) plus a cache of forms shared by
+    all of the run's pairs (e.g. the stacked Gram vectors), built once on first use.
+
+    The engine wraps each prepared set once (:meth:`Metric.stack`); a plain list works too,
+    the shared forms are then built for the networks of each batch.
+    """
+
+    def __init__(self, items: Any = ()) -> None:
+        super().__init__(items)
+        self.cache: dict[Any, Any] = {}
+
+
+def cache_of(prepared: Any) -> dict[Any, Any] | None:
+    """The shared-form cache of a :class:`Stacked` set, None for a plain sequence."""
+    return prepared.cache if isinstance(prepared, Stacked) else None
+
+
+def index_rows(matrix: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """``matrix[idx]``, a view (no copy) when ``idx`` is a consecutive run."""
+    if len(idx) and idx[-1] - idx[0] + 1 == len(idx):
+        return matrix[idx[0] : idx[-1] + 1]
+    return matrix[idx]
+
+
+def chunk_size(per_network_bytes: float, width: float = 0.0) -> int:
+    """How many networks one side of a block may hold so that both sides' operands
+    (``per_network_bytes`` each) and, when ``width`` > 0 (columns per network of a
+    feature-space product), the (B·width)² product fit :data:`BLOCK_BYTES`."""
+    size = BLOCK_BYTES / max(2.0 * per_network_bytes, 1.0)
+    if width > 0:
+        size = min(size, np.sqrt(BLOCK_BYTES / 8.0) / width)
+    return max(1, int(size))
+
+
+def blocked_pairs(
+    pairs: np.ndarray,
+    row_chunk: int,
+    col_chunk: int,
+    evaluate: Any,
+) -> np.ndarray:
+    """Values for ``pairs`` (k, 2) computed block by block over networks.
+
+    The networks the pairs use are split into row blocks of ``row_chunk`` and column blocks
+    of ``col_chunk`` networks; ``evaluate(rows, cols, r, c)`` gets one block's network
+    indices (sorted arrays) and the positions (r[m], c[m]) within them of the block's pairs,
+    and returns their values. Blocks holding no requested pair (e.g. below the diagonal of a
+    symmetric run) are never computed, so memory is bounded by the block and the work by the
+    pairs asked for.
+    """
+    rows, cols = np.unique(pairs[:, 0]), np.unique(pairs[:, 1])
+    ri, ci = np.searchsorted(rows, pairs[:, 0]), np.searchsorted(cols, pairs[:, 1])
+    n_col_blocks = -(-len(cols) // col_chunk)
+    key = (ri // row_chunk) * n_col_blocks + ci // col_chunk
+    order = np.argsort(key, kind="stable")
+    keys, starts = np.unique(key[order], return_index=True)
+    out = np.empty(len(pairs))
+    for k, start, stop in zip(keys, starts, [*starts[1:], len(order)], strict=True):
+        sel = order[start:stop]
+        r0, c0 = (k // n_col_blocks) * row_chunk, (k % n_col_blocks) * col_chunk
+        out[sel] = evaluate(
+            rows[r0 : r0 + row_chunk], cols[c0 : c0 + col_chunk], ri[sel] - r0, ci[sel] - c0
+        )
+    return out
+
+
+def cross_frobenius_sq(blocks_a: list[np.ndarray], blocks_b: list[np.ndarray]) -> np.ndarray:
+    """‖A_iᵀB_j‖_F² for every i, j (a len(A) × len(B) matrix) from one matrix product.
+
+    The n × p_i activity blocks are stacked side by side once per call, [A_1 … A_m]ᵀ[B_1 …]
+    is one GEMM, and each p_i × q_j sub-block's sum of squares is read off with reductions
+    along both axes (the feature-space form of CKA; Kornblith et al. 2019, eq. 5).
+    """
+    left, right = np.hstack(blocks_a), np.hstack(blocks_b)
+    prod = left.T @ right
+    np.square(prod, out=prod)
+    ra = np.cumsum([0] + [b.shape[1] for b in blocks_a[:-1]])
+    rb = np.cumsum([0] + [b.shape[1] for b in blocks_b[:-1]])
+    return np.add.reduceat(np.add.reduceat(prod, ra, axis=0), rb, axis=1)
+
+
+def packed_gram(samples: np.ndarray, *, k: int = 0, transform: Any = None) -> np.ndarray:
+    """The upper triangle (diagonal offset ``k``) of G = XXᵀ (or of ``transform(G)``),
+    with off-diagonal entries times √2, as one vector g: ⟨g_a, g_b⟩ = ⟨G_a, G_b⟩_F for
+    symmetric G (with a zero diagonal when k = 1). Half the memory and half the work of the
+    flattened n × n matrix."""
+    gram = samples @ samples.T
+    if transform is not None:
+        gram = transform(gram)
+    n = gram.shape[0]
+    iu = np.triu_indices(n, k=k)
+    vec = gram[iu]
+    vec[iu[0] != iu[1]] *= np.sqrt(2.0)
+    return vec
+
+
+def identical_pairs(
+    prepared_a: Sequence[Any],
+    prepared_b: Sequence[Any],
+    pairs: np.ndarray,
+    array_of: Callable[[Any], np.ndarray | None],
+) -> np.ndarray:
+    """Whether the pairs' two prepared networks hold bit-identical arrays (``array_of``).
+
+    A hash per network used (kept in a :class:`Stacked` set's cache), compared per pair, then
+    confirmed entry by entry for the few pairs whose hashes agree: no per-pair Python loop
+    over all pairs.
+    """
+    from dynsim.metrics.base import same_array
+
+    def hashes(prepared: Sequence[Any], idx: np.ndarray) -> dict[int, int]:
+        cache = cache_of(prepared)
+        out = {}
+        for i in idx.tolist():
+            key = ("fingerprint", i)
+            if cache is not None and key in cache:
+                out[i] = cache[key]
+                continue
+            arr = array_of(prepared[i])
+            out[i] = 0 if arr is None else hash((arr.shape, arr.tobytes()))
+            if cache is not None:
+                cache[key] = out[i]
+        return out
+
+    ha = hashes(prepared_a, np.unique(pairs[:, 0]))
+    hb = hashes(prepared_b, np.unique(pairs[:, 1]))
+    fa = np.array([ha[i] for i in pairs[:, 0].tolist()], dtype=np.int64)
+    fb = np.array([hb[j] for j in pairs[:, 1].tolist()], dtype=np.int64)
+    same = (fa == fb) & (fa != 0)
+    for m in np.flatnonzero(same):
+        i, j = pairs[m]
+        same[m] = same_array(array_of(prepared_a[i]), array_of(prepared_b[j]))
+    return same
+
+
+def sample_space_similarities(
+    prepared_a: Sequence[Any],
+    prepared_b: Sequence[Any],
+    pairs: np.ndarray,
+    *,
+    key: str,
+    gram_dim: Callable[[int], int],
+    gram_of: Callable[[Any], np.ndarray],
+    cross_block: Callable[[list[Any], list[Any]], np.ndarray],
+    max_gram_samples: int,
+) -> np.ndarray | None:
+    """Similarities of ``pairs`` for the CKA family, whose prepared objects hold (sample ×
+    unit) activity ``.samples``, by blocked matrix products in the cheaper space.
+
+    Per pair, Gram space costs d = ``gram_dim(n)`` multiply-adds (an inner product of packed
+    Gram vectors, :func:`packed_gram`), feature space n·p·q (one block of a stacked cross
+    product, ``cross_block(prepared list, prepared list)`` → block of similarities). The Gram
+    vectors are built once per run and kept (in the :class:`Stacked` cache) when all of them
+    fit :data:`STACK_BYTES`; otherwise, for each block, which adds their formation (n²·p/2
+    per network and block) to the Gram cost. The cheaper form is used; both give the same
+    similarities up to rounding. Returns None when the networks' sample counts differ.
+    """
+    rows, cols = np.unique(pairs[:, 0]), np.unique(pairs[:, 1])
+    used_a = [prepared_a[i] for i in rows.tolist()]
+    used_b = [prepared_b[j] for j in cols.tolist()]
+    counts = {p.samples.shape[0] for p in used_a} | {p.samples.shape[0] for p in used_b}
+    if len(counts) != 1:
+        return None
+    (n,) = counts
+    width_a = float(np.mean([p.samples.shape[1] for p in used_a]))
+    width_b = float(np.mean([p.samples.shape[1] for p in used_b]))
+    d = gram_dim(n)
+    one_set = prepared_a is prepared_b
+    n_kept = len(prepared_a) + (0 if one_set else len(prepared_b))
+    keep = (
+        isinstance(prepared_a, Stacked)
+        and isinstance(prepared_b, Stacked)
+        and n_kept * d * 8 <= STACK_BYTES
+    )
+    gram_chunk = chunk_size(d * 8.0)
+    gram_cost = d if keep else d * (1.0 + max(width_a, width_b) / gram_chunk)
+    if n <= max_gram_samples and gram_cost < n * width_a * width_b:
+
+        def grams(prepared: Sequence[Any], idx: np.ndarray) -> np.ndarray:
+            if not keep:
+                return np.stack([gram_of(prepared[i]) for i in idx.tolist()])
+            cache = cache_of(prepared)
+            if key not in cache:
+                stacked = np.zeros((len(prepared), d))
+                for i, p in enumerate(prepared):
+                    if p is not None and p.samples.shape[0] == n:
+                        stacked[i] = gram_of(p)
+                cache[key] = stacked
+            return index_rows(cache[key], idx)
+
+        def evaluate(r_idx: np.ndarray, c_idx: np.ndarray, r: np.ndarray, c: np.ndarray):
+            return (grams(prepared_a, r_idx) @ grams(prepared_b, c_idx).T)[r, c]
+
+        return blocked_pairs(pairs, gram_chunk, gram_chunk, evaluate)
+
+    def evaluate_features(r_idx: np.ndarray, c_idx: np.ndarray, r: np.ndarray, c: np.ndarray):
+        block = cross_block(
+            [prepared_a[i] for i in r_idx.tolist()], [prepared_b[j] for j in c_idx.tolist()]
+        )
+        return block[r, c]
+
+    chunk = chunk_size(n * max(width_a, width_b) * 8.0, max(width_a, width_b))
+    return blocked_pairs(pairs, chunk, chunk, evaluate_features)

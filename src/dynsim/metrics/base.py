@@ -168,25 +168,6 @@ def same_array(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.array_equal(a.ravel()[:head], b.ravel()[:head]) and np.array_equal(a, b))
 
 
-def pair_inner_products(
-    vectors_a: Sequence[np.ndarray | None],
-    vectors_b: Sequence[np.ndarray | None],
-    pairs: np.ndarray,
-) -> np.ndarray | None:
-    """⟨a_i, b_j⟩ for every pair (i, j) with one matrix product over the networks involved.
-
-    For metrics whose similarity is an inner product of per-network feature vectors (CKA's
-    flattened Gram matrices, RSA's RDM vectors). Returns None when a vector is missing or the
-    sizes differ, so the caller falls back to its per-pair route.
-    """
-    rows, cols = np.unique(pairs[:, 0]), np.unique(pairs[:, 1])
-    used = [vectors_a[i] for i in rows] + [vectors_b[j] for j in cols]
-    if any(v is None for v in used) or len({v.size for v in used}) != 1:
-        return None
-    block = np.stack([vectors_a[i] for i in rows]) @ np.stack([vectors_b[j] for j in cols]).T
-    return block[np.searchsorted(rows, pairs[:, 0]), np.searchsorted(cols, pairs[:, 1])]
-
-
 #: Every rule :func:`similarity_to_distance` knows; each metric accepts a subset.
 SCORE_METHODS = ("angular", "one_minus", "euclidean")
 
@@ -477,6 +458,14 @@ class Metric:
             [self.compare(prepared_a[i], prepared_b[j]) for i, j in pairs], dtype=np.float64
         )
 
+    def stack(self, prepared: Sequence[Any]) -> Sequence[Any]:
+        """A run's prepared networks as the engine passes them to :meth:`compare_batch`: a
+        :class:`~dynsim.metrics._linalg.Stacked` list, which keeps forms shared by all of the
+        run's pairs (stacked Gram vectors …) so they are built once, not once per batch."""
+        from dynsim.metrics._linalg import Stacked
+
+        return prepared if isinstance(prepared, Stacked) else Stacked(prepared)
+
     def score(self, X: Any, Y: Any) -> float:
         """Distance between two networks' activity: ``compare(prepare(X), prepare(Y))``."""
         return float(self.compare(self.prepare(X), self.prepare(Y)))
@@ -493,12 +482,13 @@ def _plain(value: Any) -> Any:
 
 
 class InnerProductMetric(Metric):
-    """A metric whose similarity is an inner product of per-network feature vectors.
+    """A metric whose similarity is an inner product of per-network features.
 
-    Subclasses name the prepared object's attribute holding the vector (``feature``; None
-    where the vector was not formed, e.g. too many samples for an n² Gram) and declare a
-    ``score_method``; a batch of pairs is then one matrix product, with the per-pair
-    ``compare`` as fallback.
+    Subclasses name the prepared object's attribute that identifies a network (``feature``:
+    bit-identical arrays mean similarity exactly 1), declare a ``score_method`` and implement
+    :meth:`similarity_pairs`, which computes a batch of pairs with blocked matrix products
+    over the networks (Gram space or feature space, whichever is cheaper); the per-pair
+    ``compare`` is the fallback (and the definition the fast path is tested against).
     """
 
     feature: ClassVar[str]
@@ -520,18 +510,28 @@ class InnerProductMetric(Metric):
         fa, fb = getattr(a, self.feature, None), getattr(b, self.feature, None)
         return self.unit_features() and fa is not None and fb is not None and same_array(fa, fb)
 
+    def similarity_pairs(
+        self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
+    ) -> np.ndarray | None:
+        """Similarities of ``pairs`` from blocked matrix products, or None when the batch's
+        networks cannot be stacked together (e.g. different sample counts; each pair then
+        goes through ``compare``, which names the mismatch)."""
+        return None
+
     def compare_batch(
         self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
     ) -> np.ndarray:
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         sims = None
-        if self.batch_features():
-            sims = pair_inner_products(
-                [getattr(p, self.feature, None) for p in prepared_a],
-                [getattr(p, self.feature, None) for p in prepared_b],
-                pairs,
-            )
+        if self.batch_features() and len(pairs):
+            sims = self.similarity_pairs(prepared_a, prepared_b, pairs)
         if sims is None:
             return super().compare_batch(prepared_a, prepared_b, pairs)
-        same = [self.identical(prepared_a[i], prepared_b[j]) for i, j in pairs]
-        sims = np.where(same, 1.0, sims)
+        if self.unit_features():
+            from dynsim.metrics._linalg import identical_pairs
+
+            same = identical_pairs(
+                prepared_a, prepared_b, pairs, lambda p: getattr(p, self.feature, None)
+            )
+            sims = np.where(same, 1.0, sims)
         return np.asarray(similarity_to_distance(sims, self.score_method), dtype=np.float64)
