@@ -340,6 +340,9 @@ class Metric:
     invariances: ClassVar[frozenset[str]] = frozenset()
     #: Whether both networks must have the same number of units.
     requires_same_units: ClassVar[bool] = False
+    #: Whether ``compare_batch`` computes blocked matrix products over networks and bounds
+    #: its own memory, so a whole matrix may go to it in one call.
+    blocked: ClassVar[bool] = False
 
     #: The declared parameters, name → :class:`Param`, base classes' first (filled in by
     #: ``__init_subclass__`` from the :class:`Param` class attributes).
@@ -493,6 +496,7 @@ class InnerProductMetric(Metric):
 
     feature: ClassVar[str]
     score_method: str
+    blocked = True
 
     def batch_features(self) -> bool:
         """Whether this instance's similarity is the feature inner product (default yes)."""
