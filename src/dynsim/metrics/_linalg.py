@@ -8,6 +8,7 @@ and the tolerances those need.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -212,6 +213,15 @@ def cross_frobenius_sq(blocks_a: list[np.ndarray], blocks_b: list[np.ndarray]) -
     return np.add.reduceat(np.add.reduceat(prod, ra, axis=0), rb, axis=1)
 
 
+@functools.lru_cache(maxsize=8)
+def _packing(n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Flat indices of the upper triangle (offset k) of an n × n matrix and the weights
+    (1 on the diagonal, √2 off it) that make packed inner products equal full ones."""
+    iu = np.triu_indices(n, k=k)
+    weights = np.where(iu[0] == iu[1], 1.0, np.sqrt(2.0))
+    return np.ravel_multi_index(iu, (n, n)), weights
+
+
 def packed_gram(samples: np.ndarray, *, k: int = 0, transform: Any = None) -> np.ndarray:
     """The upper triangle (diagonal offset ``k``) of G = XXᵀ (or of ``transform(G)``),
     with off-diagonal entries times √2, as one vector g: ⟨g_a, g_b⟩ = ⟨G_a, G_b⟩_F for
@@ -220,11 +230,8 @@ def packed_gram(samples: np.ndarray, *, k: int = 0, transform: Any = None) -> np
     gram = samples @ samples.T
     if transform is not None:
         gram = transform(gram)
-    n = gram.shape[0]
-    iu = np.triu_indices(n, k=k)
-    vec = gram[iu]
-    vec[iu[0] != iu[1]] *= np.sqrt(2.0)
-    return vec
+    flat, weights = _packing(gram.shape[0], k)
+    return gram.ravel()[flat] * weights
 
 
 def identical_pairs(

@@ -129,25 +129,40 @@ class Procrustes(Metric):
 def nuclear_norms_of_blocks(
     left: list[np.ndarray], right: list[np.ndarray], r: np.ndarray, c: np.ndarray
 ) -> np.ndarray:
-    """‖left[r[m]]ᵀ right[c[m]]‖_* for every m, from one stacked matrix product.
+    """‖left[r[m]]ᵀ right[c[m]]‖_* for every m.
 
-    The p × q sub-blocks of [L_1 …]ᵀ[R_1 …] are gathered per (p, q) shape into a (k, p, q)
-    stack, whose singular values come from one batched LAPACK call (gesdd, values only).
-    Measured on 64 × 64 blocks, this was faster than eigenvalues of the smaller Gram
-    MMᵀ (forming MMᵀ for a stack costs as much as the eigen-solve saves) and is exact to
-    rounding even for (near) rank-deficient cross products, where √eig loses half the digits.
+    The right-hand networks are stacked side by side once; for each left network X one
+    matrix product [Y_j …]ᵀX with the columns of its partners writes all its (transposed)
+    cross products straight into one (k, q, p) stack (only the pairs asked for: half a block
+    on the diagonal of a symmetric run; no copies when the partners are consecutive), whose
+    singular values come from one batched LAPACK call (gesdd, values only). Networks of
+    different widths (low-rank forms) are grouped by shape.
+
+    Measured and rejected: eigenvalues of the smaller Gram MMᵀ (batched ``eigvalsh``) took
+    0.65–0.75 of the SVD's time on 64 × 64 blocks, but √λ loses accuracy on the small
+    singular values of ill-conditioned cross products (λ_min/λ_max had median 3e-8 on the
+    benchmark's data), so the 1e-10 agreement would not be guaranteed.
     """
-    prod = np.hstack(left).T @ np.hstack(right)
+    out = np.empty(len(r))
     wl = np.array([x.shape[1] for x in left])
     wr = np.array([y.shape[1] for y in right])
-    ol = np.concatenate([[0], np.cumsum(wl)[:-1]])
-    orr = np.concatenate([[0], np.cumsum(wr)[:-1]])
-    out = np.empty(len(r))
-    shapes = wl[r] * (wr.max() + 1) + wr[c]
-    for shape in np.unique(shapes):
-        sel = np.flatnonzero(shapes == shape)
-        p, q = wl[r[sel[0]]], wr[c[sel[0]]]
-        ri = ol[r[sel]][:, None, None] + np.arange(p)[None, :, None]
-        ci = orr[c[sel]][:, None, None] + np.arange(q)[None, None, :]
-        out[sel] = np.linalg.svd(prod[ri, ci], compute_uv=False).sum(axis=-1)
+    shape_of = wl[r] * (int(wr.max()) + 1) + wr[c]
+    for shape in np.unique(shape_of):
+        sel = np.flatnonzero(shape_of == shape)
+        sel = sel[np.lexsort((c[sel], r[sel]))]  # by left network, then partner
+        p, q = int(wl[r[sel[0]]]), int(wr[c[sel[0]]])
+        partners_used = np.unique(c[sel])
+        stacked = np.hstack([right[j] for j in partners_used.tolist()])  # n × (m·q)
+        position = np.searchsorted(partners_used, c[sel])
+        buffer = np.empty((len(sel), q, p))
+        rs = r[sel]
+        starts = np.flatnonzero(np.concatenate([[True], rs[1:] != rs[:-1]]))
+        for start, stop in zip(starts, [*starts[1:], len(sel)], strict=True):
+            pos = position[start:stop]
+            if pos[-1] - pos[0] + 1 == len(pos):  # consecutive partners: a view, no copy
+                cols = stacked[:, pos[0] * q : (pos[-1] + 1) * q]
+            else:
+                cols = stacked[:, (pos[:, None] * q + np.arange(q)).ravel()]
+            np.matmul(cols.T, left[rs[start]], out=buffer[start:stop].reshape(-1, p))
+        out[sel] = np.linalg.svd(buffer, compute_uv=False).sum(axis=-1)
     return out
