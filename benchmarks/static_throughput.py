@@ -140,7 +140,8 @@ def memory_one(metric: str, n: int) -> None:
     start = time.perf_counter()
     ds = compute(metric, data, progress=False)
     wall = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = usage.ru_maxrss / 1024  # KiB on Linux
     ok = int(np.isfinite(ds["distance"].values).sum())
     print(
         json.dumps(
@@ -148,6 +149,7 @@ def memory_one(metric: str, n: int) -> None:
                 "metric": metric,
                 "networks": n,
                 "wall_s": round(wall, 2),
+                "cpu_s_process": round(usage.ru_utime + usage.ru_stime, 1),
                 "peak_rss_mb": round(peak_mb),
                 "finite_entries": ok,
                 "backend": ds.attrs["backend"],

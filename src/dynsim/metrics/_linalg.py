@@ -96,7 +96,7 @@ def principal_basis(samples: np.ndarray, rank_tol: float) -> tuple[np.ndarray, n
 
 
 # -- exact low-rank form ----------------------------------------------------------------------
-def low_rank_form(samples: np.ndarray) -> np.ndarray:
+def low_rank_form(samples: np.ndarray, cross: np.ndarray | None = None) -> np.ndarray:
     """``samples`` (n × p) itself when it has full column rank, else U_r·diag(s_r) (n × r).
 
     Exact reduction for every metric that sees a network only through cross-products XᵀY
@@ -109,11 +109,12 @@ def low_rank_form(samples: np.ndarray) -> np.ndarray:
     below ~p·max(n, p)·eps (≈ 3e-12 for 200 × 64).
 
     Full rank is detected from the eigenvalues of the p × p matrix XᵀX (cheap); only then is a
-    thin SVD computed, so full-rank networks are returned unchanged, bit for bit.
+    thin SVD computed, so full-rank networks are returned unchanged, bit for bit. ``cross``:
+    XᵀX (or any positive multiple of it) when the caller has it already.
     """
     n, p = samples.shape
     if n >= p:
-        lam = np.linalg.eigvalsh(samples.T @ samples)
+        lam = np.linalg.eigvalsh(samples.T @ samples if cross is None else cross)
         # Clearly full rank (smallest eigenvalue far above the rounding level ~ p·eps·λ_max):
         # keep the columns as they are.
         if lam[0] > 1e-8 * lam[-1]:

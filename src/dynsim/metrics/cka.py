@@ -78,10 +78,11 @@ class CKA(InnerProductMetric):
         # 1/3 leaves rounding residue, which is not activity).
         samples = centred_samples(X)
         # ‖XᵀX‖_F computed from the smaller of the two Gram forms.
-        norm = np.sqrt(np.linalg.norm(samples.T @ samples))
+        cross = samples.T @ samples
+        norm = np.sqrt(np.linalg.norm(cross))
         if norm == 0:
             raise PreparationError("activity has zero variance (all units constant)")
-        return PreparedCKA(samples=low_rank_form(samples / norm))
+        return PreparedCKA(samples=low_rank_form(samples / norm, cross))
 
     def similarity(self, a: PreparedCKA, b: PreparedCKA) -> float:
         if a.samples.shape[0] != b.samples.shape[0]:

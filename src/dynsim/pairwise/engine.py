@@ -47,6 +47,18 @@ RAY_START_S = 5.7
 IN_PROCESS_BATCH = 256
 
 
+def free_cpus(requested: int) -> int:
+    """CPUs this job can expect to have: ``requested`` (at most the machine's), less those
+    other processes keep busy (the 1-minute load average beyond this process), at least 1.
+    On a shared machine the nominal count overstates what Ray's workers would get."""
+    total = os.cpu_count() or 1
+    try:
+        busy = max(0.0, os.getloadavg()[0] - 1.0)
+    except OSError:  # not available on this platform
+        busy = 0.0
+    return max(1, min(requested, total, int(total - busy + 0.5)))
+
+
 def ray_saving_s(remaining_s: float, workers: int) -> float:
     """Seconds Ray would save on ``remaining_s`` of measured in-process work: the work spread
     over ``workers`` CPUs, plus :data:`RAY_START_S` of start-up, against doing it here.
@@ -304,7 +316,7 @@ def _run(
             k = todo.pop(0)
             run_here(k)
             per_pair = (time.perf_counter() - start) / max(len(batches[k]), 1)
-        workers = min(num_cpus or os.cpu_count() or 1, os.cpu_count() or 1)
+        workers = free_cpus(num_cpus or os.cpu_count() or 1)
         if address:  # a named cluster: its size is unknown here
             workers = num_cpus or os.cpu_count() or 1
         use_ray = should_use_ray(

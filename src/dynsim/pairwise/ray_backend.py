@@ -53,7 +53,12 @@ def run_on_ray(
     prep_a, prep_b = prepared
     reas_a, reas_b = reasons
     names_a, names_b = names
-    with ray_session(num_cpus=num_cpus, address=address) as ray:
+    # A private object store large enough for every prepared network (plus headroom), so
+    # that nothing spills to disk; an attached cluster keeps its own.
+    store_mb = int(1.25 * (_nbytes(prep_a) + (0 if prep_b is prep_a else _nbytes(prep_b))) / 2**20)
+    with ray_session(
+        num_cpus=num_cpus, address=address, object_store_mb=max(256, store_mb + 64)
+    ) as ray:
         remote_compare = ray.remote(num_cpus=1)(_compare_remote)
         metric_ref = ray.put(metric)
         refs_a = [ray.put(p) for p in prep_a]
@@ -77,3 +82,15 @@ def run_on_ray(
             ready, _ = ray.wait(list(pending), num_returns=1)
             k = pending.pop(ready[0])
             record(k, ray.get(ready[0]))
+
+
+def _nbytes(prepared: Sequence[Any]) -> int:
+    """Bytes of the arrays held by prepared networks (arrays, or objects holding arrays)."""
+    total = 0
+    for p in prepared:
+        if isinstance(p, np.ndarray):
+            total += p.nbytes
+        elif p is not None:
+            fields = getattr(p, "__dict__", None) or {}
+            total += sum(v.nbytes for v in fields.values() if isinstance(v, np.ndarray))
+    return total
