@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from scipy import linalg
 
+from dynsim.metrics._stacked import Stacked, cache_of
 from dynsim.metrics.base import (
     Param,
     PreparationError,
@@ -108,16 +109,18 @@ def low_rank_form(samples: np.ndarray, cross: np.ndarray | None = None) -> np.nd
     numerical rank, i.e. rounding noise) are dropped; their contribution to any similarity is
     below ~p·max(n, p)·eps (≈ 3e-12 for 200 × 64).
 
-    Full rank is detected from the eigenvalues of the p × p matrix XᵀX (cheap); only then is a
-    thin SVD computed, so full-rank networks are returned unchanged, bit for bit. ``cross``:
-    XᵀX (or any positive multiple of it) when the caller has it already.
+    Full rank is detected cheaply from a Cholesky factorisation of the p × p matrix XᵀX
+    (pivots all above 1e-8 of the largest); only otherwise is a thin SVD computed. A network
+    the check passes is returned unchanged, bit for bit — always exact, the reduction being
+    only a saving. ``cross``: XᵀX (or any positive multiple of it) when the caller has it.
     """
     n, p = samples.shape
     if n >= p:
-        lam = np.linalg.eigvalsh(samples.T @ samples if cross is None else cross)
-        # Clearly full rank (smallest eigenvalue far above the rounding level ~ p·eps·λ_max):
-        # keep the columns as they are.
-        if lam[0] > 1e-8 * lam[-1]:
+        try:
+            pivots = np.diag(np.linalg.cholesky(samples.T @ samples if cross is None else cross))
+        except np.linalg.LinAlgError:
+            pivots = None
+        if pivots is not None and pivots.min() ** 2 > 1e-8 * pivots.max() ** 2:
             return samples
     u, s, _ = np.linalg.svd(samples, full_matrices=False)
     keep = s > max(n, p) * np.finfo(float).eps * s[0]
@@ -131,24 +134,6 @@ BLOCK_BYTES = 64 * 2**20
 #: Bytes a run may spend on stacked per-network Gram vectors kept for all its pairs; beyond
 #: this the Gram form is only used when forming it per block is still the cheaper form.
 STACK_BYTES = 256 * 2**20
-
-
-class Stacked(list):
-    """A run's prepared networks (a list, indexed as before) plus a cache of forms shared by
-    all of the run's pairs (e.g. the stacked Gram vectors), built once on first use.
-
-    The engine wraps each prepared set once (:meth:`Metric.stack`); a plain list works too,
-    the shared forms are then built for the networks of each batch.
-    """
-
-    def __init__(self, items: Any = ()) -> None:
-        super().__init__(items)
-        self.cache: dict[Any, Any] = {}
-
-
-def cache_of(prepared: Any) -> dict[Any, Any] | None:
-    """The shared-form cache of a :class:`Stacked` set, None for a plain sequence."""
-    return prepared.cache if isinstance(prepared, Stacked) else None
 
 
 def index_rows(matrix: np.ndarray, idx: np.ndarray) -> np.ndarray:
@@ -199,6 +184,18 @@ def blocked_pairs(
     return out
 
 
+def kept_self_products(stacked: np.ndarray, pairs: np.ndarray) -> np.ndarray | None:
+    """⟨f_i, f_j⟩ for pairs of one set whose feature rows are all kept in ``stacked``: one
+    symmetric product V·Vᵀ over the networks used (BLAS syrk: half the work of a general
+    product). None when its (m × m) result would exceed :data:`BLOCK_BYTES` (then blocks)."""
+    used = np.union1d(pairs[:, 0], pairs[:, 1])
+    if len(used) ** 2 * 8 > BLOCK_BYTES:
+        return None
+    rows = index_rows(stacked, used)
+    products = rows @ rows.T  # the same operand transposed: NumPy calls syrk
+    return products[np.searchsorted(used, pairs[:, 0]), np.searchsorted(used, pairs[:, 1])]
+
+
 def cross_frobenius_sq(blocks_a: list[np.ndarray], blocks_b: list[np.ndarray]) -> np.ndarray:
     """‖A_iᵀB_j‖_F² for every i, j (a len(A) × len(B) matrix) from one matrix product.
 
@@ -233,45 +230,6 @@ def packed_gram(samples: np.ndarray, *, k: int = 0, transform: Any = None) -> np
         gram = transform(gram)
     flat, weights = _packing(gram.shape[0], k)
     return gram.ravel()[flat] * weights
-
-
-def identical_pairs(
-    prepared_a: Sequence[Any],
-    prepared_b: Sequence[Any],
-    pairs: np.ndarray,
-    array_of: Callable[[Any], np.ndarray | None],
-) -> np.ndarray:
-    """Whether the pairs' two prepared networks hold bit-identical arrays (``array_of``).
-
-    A hash per network used (kept in a :class:`Stacked` set's cache), compared per pair, then
-    confirmed entry by entry for the few pairs whose hashes agree: no per-pair Python loop
-    over all pairs.
-    """
-    from dynsim.metrics.base import same_array
-
-    def hashes(prepared: Sequence[Any], idx: np.ndarray) -> dict[int, int]:
-        cache = cache_of(prepared)
-        out = {}
-        for i in idx.tolist():
-            key = ("fingerprint", i)
-            if cache is not None and key in cache:
-                out[i] = cache[key]
-                continue
-            arr = array_of(prepared[i])
-            out[i] = 0 if arr is None else hash((arr.shape, arr.tobytes()))
-            if cache is not None:
-                cache[key] = out[i]
-        return out
-
-    ha = hashes(prepared_a, np.unique(pairs[:, 0]))
-    hb = hashes(prepared_b, np.unique(pairs[:, 1]))
-    fa = np.array([ha[i] for i in pairs[:, 0].tolist()], dtype=np.int64)
-    fb = np.array([hb[j] for j in pairs[:, 1].tolist()], dtype=np.int64)
-    same = (fa == fb) & (fa != 0)
-    for m in np.flatnonzero(same):
-        i, j = pairs[m]
-        same[m] = same_array(array_of(prepared_a[i]), array_of(prepared_b[j]))
-    return same
 
 
 def sample_space_similarities(
@@ -332,6 +290,11 @@ def sample_space_similarities(
         def evaluate(r_idx: np.ndarray, c_idx: np.ndarray, r: np.ndarray, c: np.ndarray):
             return (grams(prepared_a, r_idx) @ grams(prepared_b, c_idx).T)[r, c]
 
+        if keep and one_set:
+            grams(prepared_a, rows[:1])  # build the kept vectors
+            sims = kept_self_products(cache_of(prepared_a)[key], pairs)
+            if sims is not None:
+                return sims
         return blocked_pairs(pairs, gram_chunk, gram_chunk, evaluate)
 
     def evaluate_features(r_idx: np.ndarray, c_idx: np.ndarray, r: np.ndarray, c: np.ndarray):

@@ -33,6 +33,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from dynsim.metrics._stacked import Stacked, identical_pairs
+
 TRAJECTORY_DIMS = ("trial", "time", "unit")
 
 # Named invariances a metric may declare (tests check each declared one).
@@ -465,8 +467,6 @@ class Metric:
         """A run's prepared networks as the engine passes them to :meth:`compare_batch`: a
         :class:`~dynsim.metrics._linalg.Stacked` list, which keeps forms shared by all of the
         run's pairs (stacked Gram vectors …) so they are built once, not once per batch."""
-        from dynsim.metrics._linalg import Stacked
-
         return prepared if isinstance(prepared, Stacked) else Stacked(prepared)
 
     def score(self, X: Any, Y: Any) -> float:
@@ -532,8 +532,6 @@ class InnerProductMetric(Metric):
         if sims is None:
             return super().compare_batch(prepared_a, prepared_b, pairs)
         if self.unit_features():
-            from dynsim.metrics._linalg import identical_pairs
-
             same = identical_pairs(
                 prepared_a, prepared_b, pairs, lambda p: getattr(p, self.feature, None)
             )

@@ -11,9 +11,9 @@ from dynsim.metrics._linalg import (
     blocked_pairs,
     centred_samples,
     chunk_size,
-    identical_pairs,
     low_rank_form,
 )
+from dynsim.metrics._stacked import identical_pairs
 from dynsim.metrics.base import (
     Metric,
     Param,

@@ -13,12 +13,12 @@ from scipy.spatial import distance
 from dynsim.metrics._linalg import CONSTANT_RTOL as _CONSTANT_RTOL
 from dynsim.metrics._linalg import (
     STACK_BYTES,
-    Stacked,
     blocked_pairs,
-    cache_of,
     chunk_size,
     index_rows,
+    kept_self_products,
 )
+from dynsim.metrics._stacked import Stacked, cache_of
 from dynsim.metrics.base import (
     InnerProductMetric,
     Param,
@@ -270,6 +270,11 @@ class RSA(InnerProductMetric):
         def evaluate(r_idx: np.ndarray, c_idx: np.ndarray, r: np.ndarray, c: np.ndarray):
             return (vectors(prepared_a, r_idx) @ vectors(prepared_b, c_idx).T)[r, c]
 
+        if keep and one_set:
+            vectors(prepared_a, rows[:1])  # build the kept vectors
+            sims = kept_self_products(cache_of(prepared_a)["rsa_vectors"], pairs)
+            if sims is not None:
+                return sims
         chunk = chunk_size(d * 8.0)
         return blocked_pairs(pairs, chunk, chunk, evaluate)
 
