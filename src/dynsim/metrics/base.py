@@ -531,9 +531,29 @@ class InnerProductMetric(Metric):
             sims = self.similarity_pairs(prepared_a, prepared_b, pairs)
         if sims is None:
             return super().compare_batch(prepared_a, prepared_b, pairs)
+        sims = canonical_near_one(self, prepared_a, prepared_b, pairs, sims)
         if self.unit_features():
             same = identical_pairs(
                 prepared_a, prepared_b, pairs, lambda p: getattr(p, self.feature, None)
             )
             sims = np.where(same, 1.0, sims)
         return np.asarray(similarity_to_distance(sims, self.score_method), dtype=np.float64)
+
+
+#: Similarities above 1 − NEAR_ONE are recomputed by the metric's per-pair ``similarity``.
+NEAR_ONE = 1e-6
+
+
+def canonical_near_one(
+    metric: Any, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray, sims
+) -> np.ndarray:
+    """``sims`` with every value above 1 − :data:`NEAR_ONE` recomputed pair by pair by
+    ``metric.similarity`` (the definition). Near s = 1, arccos multiplies rounding by
+    1/√(1 − s²) (a 1e-16 difference in s is 1.5e-8 rad at s = 1), so a blocked product's
+    summation order, which depends on the block, would make nearly identical networks'
+    distance depend on batching or backend; the per-pair route makes it one number."""
+    sims = np.array(sims, dtype=np.float64)
+    for k in np.flatnonzero(sims > 1.0 - NEAR_ONE).tolist():
+        i, j = pairs[k]
+        sims[k] = metric.similarity(prepared_a[i], prepared_b[j])
+    return sims

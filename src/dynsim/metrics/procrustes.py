@@ -20,6 +20,7 @@ from dynsim.metrics.base import (
     PreparationError,
     as_bool,
     as_samples,
+    canonical_near_one,
     check_finite,
     power_of_two_scaled,
     same_array,
@@ -120,6 +121,7 @@ class Procrustes(Metric):
 
         chunk = chunk_size(n * width * 8.0, width)
         nuclear = blocked_pairs(pairs, chunk, chunk, evaluate)
+        nuclear = canonical_near_one(self, prepared_a, prepared_b, pairs, nuclear)
         same = identical_pairs(prepared_a, prepared_b, pairs, lambda p: p)
         nuclear = np.where(same, 1.0, nuclear)
         # The nuclear norm of unit-norm X, Y is ≥ 0, so clipping at −1 changes nothing.
