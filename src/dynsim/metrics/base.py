@@ -33,7 +33,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from dynsim.metrics._stacked import Stacked, identical_pairs
+from dynsim.metrics._stacked import Stacked
 
 TRAJECTORY_DIMS = ("trial", "time", "unit")
 
@@ -531,12 +531,9 @@ class InnerProductMetric(Metric):
             sims = self.similarity_pairs(prepared_a, prepared_b, pairs)
         if sims is None:
             return super().compare_batch(prepared_a, prepared_b, pairs)
+        # Identical networks have s ≈ 1, so this also gives them exactly 1 (``similarity``
+        # checks identity first) without comparing every pair's arrays.
         sims = canonical_near_one(self, prepared_a, prepared_b, pairs, sims)
-        if self.unit_features():
-            same = identical_pairs(
-                prepared_a, prepared_b, pairs, lambda p: getattr(p, self.feature, None)
-            )
-            sims = np.where(same, 1.0, sims)
         return np.asarray(similarity_to_distance(sims, self.score_method), dtype=np.float64)
 
 
@@ -551,7 +548,8 @@ def canonical_near_one(
     ``metric.similarity`` (the definition). Near s = 1, arccos multiplies rounding by
     1/√(1 − s²) (a 1e-16 difference in s is 1.5e-8 rad at s = 1), so a blocked product's
     summation order, which depends on the block, would make nearly identical networks'
-    distance depend on batching or backend; the per-pair route makes it one number."""
+    distance depend on batching or backend; the per-pair route makes it one number. It also
+    makes bit-identical networks exactly 1 (each ``similarity`` checks identity first)."""
     sims = np.array(sims, dtype=np.float64)
     for k in np.flatnonzero(sims > 1.0 - NEAR_ONE).tolist():
         i, j = pairs[k]

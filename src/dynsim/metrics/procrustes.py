@@ -13,7 +13,6 @@ from dynsim.metrics._linalg import (
     chunk_size,
     low_rank_form,
 )
-from dynsim.metrics._stacked import identical_pairs
 from dynsim.metrics.base import (
     Metric,
     Param,
@@ -121,9 +120,8 @@ class Procrustes(Metric):
 
         chunk = chunk_size(n * width * 8.0, width)
         nuclear = blocked_pairs(pairs, chunk, chunk, evaluate)
+        # Near 1 (identical networks included: exactly 1) the per-pair definition decides.
         nuclear = canonical_near_one(self, prepared_a, prepared_b, pairs, nuclear)
-        same = identical_pairs(prepared_a, prepared_b, pairs, lambda p: p)
-        nuclear = np.where(same, 1.0, nuclear)
         # The nuclear norm of unit-norm X, Y is ≥ 0, so clipping at −1 changes nothing.
         return similarity_to_distance(nuclear, self.score_method)
 
