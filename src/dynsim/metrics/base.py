@@ -33,6 +33,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from dynsim.metrics._stacked import Stacked
+
 TRAJECTORY_DIMS = ("trial", "time", "unit")
 
 # Named invariances a metric may declare (tests check each declared one).
@@ -166,25 +168,6 @@ def same_array(a: np.ndarray, b: np.ndarray) -> bool:
     # before the full comparison (features can be n² Gram matrices).
     head = min(a.size, 16)
     return bool(np.array_equal(a.ravel()[:head], b.ravel()[:head]) and np.array_equal(a, b))
-
-
-def pair_inner_products(
-    vectors_a: Sequence[np.ndarray | None],
-    vectors_b: Sequence[np.ndarray | None],
-    pairs: np.ndarray,
-) -> np.ndarray | None:
-    """⟨a_i, b_j⟩ for every pair (i, j) with one matrix product over the networks involved.
-
-    For metrics whose similarity is an inner product of per-network feature vectors (CKA's
-    flattened Gram matrices, RSA's RDM vectors). Returns None when a vector is missing or the
-    sizes differ, so the caller falls back to its per-pair route.
-    """
-    rows, cols = np.unique(pairs[:, 0]), np.unique(pairs[:, 1])
-    used = [vectors_a[i] for i in rows] + [vectors_b[j] for j in cols]
-    if any(v is None for v in used) or len({v.size for v in used}) != 1:
-        return None
-    block = np.stack([vectors_a[i] for i in rows]) @ np.stack([vectors_b[j] for j in cols]).T
-    return block[np.searchsorted(rows, pairs[:, 0]), np.searchsorted(cols, pairs[:, 1])]
 
 
 #: Every rule :func:`similarity_to_distance` knows; each metric accepts a subset.
@@ -359,6 +342,9 @@ class Metric:
     invariances: ClassVar[frozenset[str]] = frozenset()
     #: Whether both networks must have the same number of units.
     requires_same_units: ClassVar[bool] = False
+    #: Whether ``compare_batch`` computes blocked matrix products over networks and bounds
+    #: its own memory, so a whole matrix may go to it in one call.
+    blocked: ClassVar[bool] = False
 
     #: The declared parameters, name → :class:`Param`, base classes' first (filled in by
     #: ``__init_subclass__`` from the :class:`Param` class attributes).
@@ -477,6 +463,12 @@ class Metric:
             [self.compare(prepared_a[i], prepared_b[j]) for i, j in pairs], dtype=np.float64
         )
 
+    def stack(self, prepared: Sequence[Any]) -> Sequence[Any]:
+        """A run's prepared networks as the engine passes them to :meth:`compare_batch`: a
+        :class:`~dynsim.metrics._linalg.Stacked` list, which keeps forms shared by all of the
+        run's pairs (stacked Gram vectors …) so they are built once, not once per batch."""
+        return prepared if isinstance(prepared, Stacked) else Stacked(prepared)
+
     def score(self, X: Any, Y: Any) -> float:
         """Distance between two networks' activity: ``compare(prepare(X), prepare(Y))``."""
         return float(self.compare(self.prepare(X), self.prepare(Y)))
@@ -493,16 +485,18 @@ def _plain(value: Any) -> Any:
 
 
 class InnerProductMetric(Metric):
-    """A metric whose similarity is an inner product of per-network feature vectors.
+    """A metric whose similarity is an inner product of per-network features.
 
-    Subclasses name the prepared object's attribute holding the vector (``feature``; None
-    where the vector was not formed, e.g. too many samples for an n² Gram) and declare a
-    ``score_method``; a batch of pairs is then one matrix product, with the per-pair
-    ``compare`` as fallback.
+    Subclasses name the prepared object's attribute that identifies a network (``feature``:
+    bit-identical arrays mean similarity exactly 1), declare a ``score_method`` and implement
+    :meth:`similarity_pairs`, which computes a batch of pairs with blocked matrix products
+    over the networks (Gram space or feature space, whichever is cheaper); the per-pair
+    ``compare`` is the fallback (and the definition the fast path is tested against).
     """
 
     feature: ClassVar[str]
     score_method: str
+    blocked = True
 
     def batch_features(self) -> bool:
         """Whether this instance's similarity is the feature inner product (default yes)."""
@@ -520,18 +514,44 @@ class InnerProductMetric(Metric):
         fa, fb = getattr(a, self.feature, None), getattr(b, self.feature, None)
         return self.unit_features() and fa is not None and fb is not None and same_array(fa, fb)
 
+    def similarity_pairs(
+        self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
+    ) -> np.ndarray | None:
+        """Similarities of ``pairs`` from blocked matrix products, or None when the batch's
+        networks cannot be stacked together (e.g. different sample counts; each pair then
+        goes through ``compare``, which names the mismatch)."""
+        return None
+
     def compare_batch(
         self, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray
     ) -> np.ndarray:
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         sims = None
-        if self.batch_features():
-            sims = pair_inner_products(
-                [getattr(p, self.feature, None) for p in prepared_a],
-                [getattr(p, self.feature, None) for p in prepared_b],
-                pairs,
-            )
+        if self.batch_features() and len(pairs):
+            sims = self.similarity_pairs(prepared_a, prepared_b, pairs)
         if sims is None:
             return super().compare_batch(prepared_a, prepared_b, pairs)
-        same = [self.identical(prepared_a[i], prepared_b[j]) for i, j in pairs]
-        sims = np.where(same, 1.0, sims)
+        # Identical networks have s ≈ 1, so this also gives them exactly 1 (``similarity``
+        # checks identity first) without comparing every pair's arrays.
+        sims = canonical_near_one(self, prepared_a, prepared_b, pairs, sims)
         return np.asarray(similarity_to_distance(sims, self.score_method), dtype=np.float64)
+
+
+#: Similarities above 1 − NEAR_ONE are recomputed by the metric's per-pair ``similarity``.
+NEAR_ONE = 1e-6
+
+
+def canonical_near_one(
+    metric: Any, prepared_a: Sequence[Any], prepared_b: Sequence[Any], pairs: np.ndarray, sims
+) -> np.ndarray:
+    """``sims`` with every value above 1 − :data:`NEAR_ONE` recomputed pair by pair by
+    ``metric.similarity`` (the definition). Near s = 1, arccos multiplies rounding by
+    1/√(1 − s²) (a 1e-16 difference in s is 1.5e-8 rad at s = 1), so a blocked product's
+    summation order, which depends on the block, would make nearly identical networks'
+    distance depend on batching or backend; the per-pair route makes it one number. It also
+    makes bit-identical networks exactly 1 (each ``similarity`` checks identity first)."""
+    sims = np.array(sims, dtype=np.float64)
+    for k in np.flatnonzero(sims > 1.0 - NEAR_ONE).tolist():
+        i, j = pairs[k]
+        sims[k] = metric.similarity(prepared_a[i], prepared_b[j])
+    return sims

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from dynsim.metrics._linalg import MAX_GRAM_SAMPLES, centred_samples
+from dynsim.metrics._linalg import (
+    MAX_GRAM_SAMPLES,
+    centred_samples,
+    cross_frobenius_sq,
+    low_rank_form,
+    packed_gram,
+    sample_space_similarities,
+)
 from dynsim.metrics.base import (
     InnerProductMetric,
     PreparationError,
@@ -16,18 +24,20 @@ from dynsim.metrics.base import (
 )
 
 # A module global (tests lower it) set from the shared cap: above this many samples the n×n
-# U-centred Gram matrices are not formed.
+# U-centred Gram form is never used (its vectors grow as n²).
 _MAX_GRAM_SAMPLES = MAX_GRAM_SAMPLES
 
 
 @dataclass(frozen=True)
 class PreparedDebiasedCKA:
-    """Centred activity scaled so that ‖K_U‖_F = 1, its squared row norms, and (when small)
-    the flattened U-centred Gram matrix."""
+    """Centred activity scaled so that ‖K_U‖_F = 1 (in its exact low-rank form, n × rank)
+    and its squared row norms. ``gram_u`` is kept for compatibility and is always None: the
+    packed U-centred Gram vectors are built per run by the batched comparison when that is
+    the cheaper form, never held per network."""
 
     samples: np.ndarray
     sq_norms: np.ndarray
-    gram_u: np.ndarray | None
+    gram_u: np.ndarray | None = None
 
 
 def u_centre(gram: np.ndarray) -> np.ndarray:
@@ -78,8 +88,10 @@ class DebiasedCKA(InnerProductMetric):
     Gram matrices (see :func:`u_centre`), so CKA_u is a cosine between U-centred Grams: it lies
     in [−1, 1] and is ≈ 0 in expectation for independent X and Y, whereas biased CKA is
     strongly inflated when units outnumber samples (≈ 0.8 for independent Gaussian data with
-    n = 32 samples and 128 units). A batch of pairs is one matrix product of flattened
-    U-centred Grams (n ≤ 2048); otherwise the O(n·p·q) feature-space form is used.
+    n = 32 samples and 128 units). A batch of pairs is computed with blocked matrix products
+    in the cheaper space: packed U-centred Gram vectors (n(n−1)/2 per network), or the
+    feature-space form n(n−3)·HSIC_u = ‖XᵀY‖_F² − n/(n−2)·⟨d_X, d_Y⟩ + Σd_X·Σd_Y/((n−1)(n−2))
+    (d = squared row norms; O(n·p·q) per pair, one stacked product per block of networks).
 
     Distance: arccos(CKA_u) ∈ [0, π] (``score_method="angular"``, default; the angle between
     the U-centred Gram embeddings, so it satisfies the triangle inequality) or
@@ -97,7 +109,7 @@ class DebiasedCKA(InnerProductMetric):
     """
 
     name = "cka_debiased"
-    feature = "gram_u"
+    feature = "samples"
     symmetric = True
     is_metric = True
     invariances = frozenset({"rotation", "isotropic_scale", "translation", "permutation"})
@@ -119,21 +131,48 @@ class DebiasedCKA(InnerProductMetric):
         factor = self_hsic ** (-0.25)  # ‖K_U‖ scales with the square of the data
         samples = samples * factor
         sq = sq * factor**2
-        gram_u = None
-        if n <= _MAX_GRAM_SAMPLES:
-            gram_u = u_centre(samples @ samples.T)
-            gram_u /= np.linalg.norm(gram_u)  # exactly unit norm despite rounding
-            gram_u = gram_u.ravel()
-        return PreparedDebiasedCKA(samples=samples, sq_norms=sq, gram_u=gram_u)
+        # The low-rank form keeps XXᵀ and hence the row norms: the same HSIC_u.
+        return PreparedDebiasedCKA(samples=low_rank_form(samples), sq_norms=sq)
 
     def similarity(self, a: PreparedDebiasedCKA, b: PreparedDebiasedCKA) -> float:
         if a.samples.shape[0] != b.samples.shape[0]:
             raise ValueError(f"sample counts differ: {a.samples.shape[0]} vs {b.samples.shape[0]}")
         if self.identical(a, b):
             return 1.0
-        if a.gram_u is not None and b.gram_u is not None:
-            return float(a.gram_u @ b.gram_u)
         return _hsic_u_unnormalised(a.samples, b.samples, a.sq_norms, b.sq_norms)
 
     def compare(self, a: PreparedDebiasedCKA, b: PreparedDebiasedCKA) -> float:
         return float(similarity_to_distance(self.similarity(a, b), self.score_method))
+
+    def similarity_pairs(
+        self,
+        prepared_a: Sequence[PreparedDebiasedCKA],
+        prepared_b: Sequence[PreparedDebiasedCKA],
+        pairs: np.ndarray,
+    ) -> np.ndarray | None:
+        return sample_space_similarities(
+            prepared_a,
+            prepared_b,
+            pairs,
+            key="cka_debiased_gram",
+            gram_dim=lambda n: n * (n - 1) // 2,
+            gram_of=lambda p: packed_gram(p.samples, k=1, transform=u_centre),
+            cross_block=_hsic_u_block,
+            max_gram_samples=_MAX_GRAM_SAMPLES,
+        )
+
+
+def _hsic_u_block(
+    prepared_a: list[PreparedDebiasedCKA], prepared_b: list[PreparedDebiasedCKA]
+) -> np.ndarray:
+    """n(n−3)·HSIC_u for every (a, b) of two blocks of networks: the blocked form of
+    :func:`_hsic_u_unnormalised` (one stacked cross product plus rank-one corrections)."""
+    n = prepared_a[0].samples.shape[0]
+    cross = cross_frobenius_sq([p.samples for p in prepared_a], [p.samples for p in prepared_b])
+    dx = np.stack([p.sq_norms for p in prepared_a])
+    dy = np.stack([p.sq_norms for p in prepared_b])
+    return (
+        cross
+        - n / (n - 2) * (dx @ dy.T)
+        + np.outer(dx.sum(axis=1), dy.sum(axis=1)) / ((n - 1) * (n - 2))
+    )

@@ -32,7 +32,7 @@ def pairwise(
     metric: Metric | str,
     *,
     other: Sequence[Any] | Mapping[str, Any] | None = None,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     **params: Any,
 ) -> xr.DataArray:
     """Distance matrix of a metric over networks, computed in this process.
@@ -44,7 +44,9 @@ def pairwise(
         DataArray's ``name``, else (or when names repeat) ``model<k>``.
     metric : a metric name (see :func:`dynsim.metrics.available`) or a metric object.
     other : optional second set; then the matrix is len(data) × len(other), all pairs.
-    batch_size : pairs per call of the metric's ``compare_batch`` (row-major order).
+    batch_size : pairs per call of the metric's ``compare_batch``; None (default): the whole
+        matrix in one call for metrics computing blocked matrix products (CKA, debiased CKA,
+        RSA, Procrustes; they bound their memory by blocks), 256 for the others.
     **params : passed to the metric's constructor when ``metric`` is a name.
 
     Returns

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,14 @@ from scipy import stats
 from scipy.spatial import distance
 
 from dynsim.metrics._linalg import CONSTANT_RTOL as _CONSTANT_RTOL
+from dynsim.metrics._linalg import (
+    STACK_BYTES,
+    blocked_pairs,
+    chunk_size,
+    index_rows,
+    kept_self_products,
+)
+from dynsim.metrics._stacked import Stacked, cache_of
 from dynsim.metrics.base import (
     InnerProductMetric,
     Param,
@@ -142,7 +151,8 @@ class RSA(InnerProductMetric):
        merged into exact ties, so rounding noise does not decide the ranks of equal entries.
 
     ``prepare`` stores the transformed RDM vector (centred and normalised for pearson and
-    spearman), so for every method but tau_a a batch of pairs is one matrix product.
+    spearman), so for every method but tau_a a batch of pairs is a blocked matrix product of
+    the stacked vectors.
 
     Distance: arccos(s) ∈ [0, π] (``score_method="angular"``, default, as for the other
     dynsim metrics: for pearson, spearman and cosine it is the angle between the prepared
@@ -221,6 +231,52 @@ class RSA(InnerProductMetric):
 
     def compare(self, a: PreparedRSA, b: PreparedRSA) -> float:
         return float(similarity_to_distance(self.similarity(a, b), self.score_method))
+
+    def similarity_pairs(
+        self,
+        prepared_a: Sequence[PreparedRSA],
+        prepared_b: Sequence[PreparedRSA],
+        pairs: np.ndarray,
+    ) -> np.ndarray | None:
+        """⟨v_a, v_b⟩ for the pairs, blocked over networks; the RDM vectors are stacked once
+        per run (kept when they fit :data:`~dynsim.metrics._linalg.STACK_BYTES`, else stacked
+        per block). None when condition counts differ."""
+        rows, cols = np.unique(pairs[:, 0]), np.unique(pairs[:, 1])
+        sizes = {prepared_a[i].vector.size for i in rows.tolist()}
+        sizes |= {prepared_b[j].vector.size for j in cols.tolist()}
+        if len(sizes) != 1:
+            return None
+        (d,) = sizes
+        one_set = prepared_a is prepared_b
+        n_kept = len(prepared_a) + (0 if one_set else len(prepared_b))
+        keep = (
+            isinstance(prepared_a, Stacked)
+            and isinstance(prepared_b, Stacked)
+            and n_kept * d * 8 <= STACK_BYTES
+        )
+
+        def vectors(prepared: Sequence[PreparedRSA], idx: np.ndarray) -> np.ndarray:
+            if not keep:
+                return np.stack([prepared[i].vector for i in idx.tolist()])
+            cache = cache_of(prepared)
+            if "rsa_vectors" not in cache:
+                stacked = np.zeros((len(prepared), d))
+                for i, p in enumerate(prepared):
+                    if p is not None and p.vector.size == d:
+                        stacked[i] = p.vector
+                cache["rsa_vectors"] = stacked
+            return index_rows(cache["rsa_vectors"], idx)
+
+        def evaluate(r_idx: np.ndarray, c_idx: np.ndarray, r: np.ndarray, c: np.ndarray):
+            return (vectors(prepared_a, r_idx) @ vectors(prepared_b, c_idx).T)[r, c]
+
+        if keep and one_set:
+            vectors(prepared_a, rows[:1])  # build the kept vectors
+            sims = kept_self_products(cache_of(prepared_a)["rsa_vectors"], pairs)
+            if sims is not None:
+                return sims
+        chunk = chunk_size(d * 8.0)
+        return blocked_pairs(pairs, chunk, chunk, evaluate)
 
     def batch_features(self) -> bool:
         return self.compare_method != "tau_a"  # τ_a is not an inner product of the RDM vectors

@@ -110,18 +110,19 @@ def compare_pairs(
     names_b = list(names_b) if names_b is not None else [f"#{j}" for j in range(len(reasons_b))]
     values = np.full(len(pairs), np.nan)
     reasons = [OK] * len(pairs)
-    runnable = []
-    for k, (i, j) in enumerate(pairs):
+    # Vectorised over pairs (a whole matrix may be one batch): only pairs with a failed
+    # network get a reason string built in Python.
+    failed_a = np.array([bool(r) for r in reasons_a], dtype=bool)
+    failed_b = np.array([bool(r) for r in reasons_b], dtype=bool)
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    blocked = failed_a[pairs[:, 0]] | failed_b[pairs[:, 1]] if len(pairs) else np.zeros(0, bool)
+    for k in np.flatnonzero(blocked).tolist():
+        i, j = pairs[k]
         failed = [r for r in (reasons_a[i], reasons_b[j]) if r]
-        if failed:
-            reasons[k] = REASON_SEPARATOR.join(
-                dict.fromkeys(failed)
-            )  # once if a network meets itself
-        else:
-            runnable.append(k)
-    if not runnable:
+        reasons[k] = REASON_SEPARATOR.join(dict.fromkeys(failed))  # once if a network meets itself
+    idx = np.flatnonzero(~blocked)
+    if not len(idx):
         return values, reasons
-    idx = np.asarray(runnable)
 
     def pair(k: int) -> str:
         i, j = pairs[k]
@@ -134,14 +135,14 @@ def compare_pairs(
         values[idx] = batch
     except Exception:
         # Fall back to one pair at a time so that only the failing pairs carry the error.
-        for k in runnable:
+        for k in idx.tolist():
             i, j = pairs[k]
             try:
                 values[k] = float(metric.compare(prepared_a[i], prepared_b[j]))
             except Exception as err:  # contained to this pair; see the module docstring
                 reasons[k] = f"compare of {pair(k)} failed: {describe(err)}"
-    for k in runnable:
-        if not reasons[k] and not np.isfinite(values[k]):
+    for k in idx[~np.isfinite(values[idx])].tolist():
+        if not reasons[k]:
             reasons[k] = f"compare of {pair(k)} returned a non-finite value ({values[k]})"
             values[k] = np.nan
     return values, reasons

@@ -40,6 +40,33 @@ from dynsim.store import NETWORK_LABELS
 
 Sources = Sequence[Any] | Mapping[str, Any]
 
+#: Measured cost of a private Ray instance per job on the 2-core machine (README.md,
+#: performance notes: import 0.4 s, start 3.7 s, first task 0.3 s, shutdown 1.4 s).
+RAY_START_S = 5.7
+#: Default batch size of :func:`in_process` for metrics that do not compute blocked products.
+IN_PROCESS_BATCH = 256
+
+
+def free_cpus(requested: int) -> int:
+    """CPUs this job can expect to have: ``requested`` (at most the machine's), less those
+    other processes keep busy (the 1-minute load average beyond this process), at least 1.
+    On a shared machine the nominal count overstates what Ray's workers would get."""
+    total = os.cpu_count() or 1
+    try:
+        busy = max(0.0, os.getloadavg()[0] - 1.0)
+    except OSError:  # not available on this platform
+        busy = 0.0
+    return max(1, min(requested, total, int(total - busy + 0.5)))
+
+
+def ray_saving_s(remaining_s: float, workers: int) -> float:
+    """Seconds Ray would save on ``remaining_s`` of measured in-process work: the work spread
+    over ``workers`` CPUs, plus :data:`RAY_START_S` of start-up, against doing it here.
+    Never positive on one worker; on two, only for work of more than 2·RAY_START_S."""
+    if workers <= 1:
+        return -RAY_START_S
+    return remaining_s * (1.0 - 1.0 / workers) - RAY_START_S
+
 
 @dataclass
 class Result:
@@ -132,14 +159,21 @@ def in_process(
     data: Sources,
     other: Sources | None = None,
     *,
-    batch_size: int = 256,
+    batch_size: int | None = None,
     params: dict[str, Any] | None = None,
 ) -> xr.DataArray:
-    """:func:`dynsim.metrics.pairwise`'s engine: in this process, pairs in row-major order,
-    no resume, no progress bar; the matrix as a DataArray (see :func:`to_dataarray`).
-    ``params`` construct the metric when it is given by name (ignored for a metric object,
-    as :func:`dynsim.metrics.pairwise` always did)."""
+    """:func:`dynsim.metrics.pairwise`'s engine: in this process, no resume, no progress bar;
+    the matrix as a DataArray (see :func:`to_dataarray`). ``batch_size`` None: all pairs in
+    one call for metrics that compute blocked matrix products (``Metric.blocked``; they bound
+    their memory themselves), else :data:`IN_PROCESS_BATCH`. ``params`` construct the metric
+    when it is given by name (ignored for a metric object, as :func:`dynsim.metrics.pairwise`
+    always did)."""
     metric_obj = make_metric(metric, params) if isinstance(metric, str) else metric
+    if batch_size is None:
+        n_b = len(other) if other is not None else len(data)
+        batch_size = (
+            max(1, len(data) * n_b) if getattr(metric_obj, "blocked", False) else IN_PROCESS_BATCH
+        )
     result = _run(
         metric_obj,
         data,
@@ -208,8 +242,12 @@ def _run(
     # its row and column — and its diagonal — says which network failed, on either side.
     reasons = [network_reason(net.name, r) for net, r in zip(all_nets, raw_reasons, strict=True)]
     n_a, n_b = len(nets_a), None if nets_b is None else len(nets_b)
-    prep_a, reas_a = prepared[:n_a], reasons[:n_a]
-    prep_b, reas_b = (prep_a, reas_a) if nets_b is None else (prepared[n_a:], reasons[n_a:])
+    # Each set wrapped once, so that forms shared by all pairs (stacked Gram vectors …) are
+    # built once per run, not per batch.
+    prep_a, reas_a = metric.stack(prepared[:n_a]), reasons[:n_a]
+    prep_b, reas_b = (
+        (prep_a, reas_a) if nets_b is None else (metric.stack(prepared[n_a:]), reasons[n_a:])
+    )
     names_a = [n.name for n in nets_a]
     names_b = names_a if nets_b is None else [n.name for n in nets_b]
 
@@ -270,17 +308,23 @@ def _run(
     address = resolve_address(ray_address)
     use_ray = should_use_ray(backend, address)
     if todo and not use_ray:
-        # Time the first batch in-process; switch to Ray only if the rest would take long.
-        start = time.perf_counter()
-        k = todo.pop(0)
-        run_here(k)
-        per_pair = (time.perf_counter() - start) / max(len(batches[k]), 1)
+        # Time the first batches in-process (the second without the first's one-off building
+        # of shared forms); move the rest to Ray only if that saves more than the threshold
+        # after Ray's start-up: never on one CPU, on two only for long work.
+        for _ in range(min(2, len(todo) - 1) if len(todo) > 1 else 1):
+            start = time.perf_counter()
+            k = todo.pop(0)
+            run_here(k)
+            per_pair = (time.perf_counter() - start) / max(len(batches[k]), 1)
+        workers = free_cpus(num_cpus or os.cpu_count() or 1)
+        if address:  # a named cluster: its size is unknown here
+            workers = num_cpus or os.cpu_count() or 1
         use_ray = should_use_ray(
             backend,
             address,
-            remaining_s=per_pair * sum(len(batches[j]) for j in todo),
+            remaining_s=ray_saving_s(per_pair * sum(len(batches[j]) for j in todo), workers),
             threshold_s=ray_threshold_s,
-            cpus=num_cpus or os.cpu_count() or 1,
+            cpus=workers,
         )
     if todo and use_ray:
         from dynsim.pairwise.ray_backend import run_on_ray  # Ray only when it is used
