@@ -355,8 +355,17 @@ def test_summary_splits_pairs_by_every_varying_factor(tmp_path):
     )
     path = write_matrix(matrix, tmp_path / "procrustes.zarr")
     text = experiment_summary([], [path])
-    # task: same-task off-diagonal pairs {1, 1, nan, nan} → 1; different {2,3,4,5} ×2 → 3.5.
-    assert "| procrustes | task | 1.000 | 3.500 | 2 |" in text
-    # seed: same seed {2, 2, 5, 5} → 3.5; different {1, 3, 4, nan} ×2 → 8/3.
-    assert "| procrustes | seed | 3.500 | 2.667 | 2 |" in text
-    assert "| arch |" not in text
+    rows = {
+        cells[1]: cells
+        for line in text.splitlines()
+        if line.startswith("| procrustes |")
+        and len(cells := [c.strip() for c in line.strip("|").split("|")]) == 8
+    }
+    # task: same-task pairs (each once) {1, nan} → n 1, mean 1; different {2,3,4,5} → 3.5;
+    # pairs without a value: the NaN pair, counted in both triangles → 2.
+    assert rows["task"][2].startswith("n = 1: 1.000") and rows["task"][3].startswith("n = 4: 3.500")
+    assert rows["task"][7] == "2"
+    # seed: same seed {2, 5} → 3.5; different {1, 3, 4, nan} → 8/3.
+    assert rows["seed"][2].startswith("n = 2: 3.500") and rows["seed"][3].startswith("n = 3: 2.667")
+    assert rows["seed"][7] == "2"
+    assert "arch" not in rows
