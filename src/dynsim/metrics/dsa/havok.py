@@ -166,12 +166,14 @@ def fit_havok(
 
     Exactly one of ``rank`` (integer r ≥ 1), ``rank_threshold`` (keep singular values
     > threshold, at least one) or ``rank_explained_variance`` (smallest r whose cumulative
-    S² fraction reaches the value, in (0, 1]) is used. r is capped at the Hankel matrix's
-    numerical rank (singular values above max(shape)·ε·S₀): directions beyond it are
-    round-off, and fitting them would make A arbitrary. ``ridge`` ≥ 0 is the ridge λ; without
-    it the fit needs more one-step pairs than r (else :class:`PreparationError`: A would
-    interpolate any data). ``lam`` is its former name (deprecated: FutureWarning; ``lam``
-    now only means the INSD penalty weight).
+    S² fraction reaches the value, in (0, 1]) is used. An integer ``rank`` above the delay
+    embedding's size (min of embedded time points and n_delays × units) raises
+    :class:`PreparationError` naming both sizes (dsa-metric clamps it silently). r is capped
+    at the Hankel matrix's numerical rank (singular values above max(shape)·ε·S₀): directions
+    beyond it are round-off, and fitting them would make A arbitrary. ``ridge`` ≥ 0 is the
+    ridge λ; without it the fit needs more one-step pairs than r (else
+    :class:`PreparationError`: A would interpolate any data). ``lam`` is its former name
+    (deprecated: FutureWarning; ``lam`` now only means the INSD penalty weight).
     Everything is computed in float64, on activity first scaled by a power of two to a
     largest magnitude below 1 (exact, so the fit is unchanged, but activity of any finite
     scale works; ``singular_values`` and ``rank_threshold`` stay in the data's units).
@@ -246,6 +248,15 @@ def _fit(
             )
         embedded.append(delay_embed(trial[None], n_delays, delay_interval)[0])
     rows = [e.shape[0] for e in embedded]  # embedded time points per trial
+    n_rows, n_cols = sum(rows), embedded[0].shape[1]
+    if rank is not None and rank > min(n_rows, n_cols):
+        # The reference package clamps silently; a quiet clamp here would give a smaller
+        # operator than asked for, which DSA then zero-pads against the others.
+        raise PreparationError(
+            f"rank={rank} exceeds the delay embedding's size: {n_rows} embedded time points × "
+            f"{n_cols} delay coordinates (n_delays={n_delays} × {n_cols // n_delays} units) "
+            f"give at most {min(n_rows, n_cols)} SVD coordinates; lower rank or raise n_delays"
+        )
     # The linear algebra runs in torch (float64): one BLAS/LAPACK for the whole module.
     H = torch.from_numpy(np.ascontiguousarray(np.concatenate(embedded)))
     if rank is not None and min(H.shape) > _FULL_SVD_MAX_MIN_DIM:

@@ -1,0 +1,100 @@
+"""DSA (issue 16): torch-free imports, the rank check against the delay embedding's size,
+caller-supplied alignment starts and the opt-in hub mode (starts composed through hubs)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from dynsim.metrics import PreparationError
+from dynsim.metrics.dsa import DSA, align_operators, fit_havok
+
+
+@pytest.mark.parametrize("module", ["dynsim.metrics", "dynsim.pairwise", "dynsim.store"])
+def test_import_does_not_load_torch(module: str) -> None:
+    code = f"import sys, {module}; assert 'torch' not in sys.modules, 'torch imported'"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_dsa_fit_loads_torch_only_when_it_runs() -> None:
+    code = (
+        "import sys, numpy as np, dynsim.metrics as m; d = m.get('dsa', rank=3, n_delays=2); "
+        "assert 'torch' not in sys.modules; "
+        "d.prepare(np.random.default_rng(0).normal(size=(2, 30, 3))); "
+        "assert 'torch' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_rank_above_the_embedding_size_is_an_error_naming_both_sizes() -> None:
+    X = np.random.default_rng(0).normal(size=(3, 40, 4))
+    # 3 delays × 4 units = 12 delay coordinates; 3 × (40 − 2) = 114 embedded time points.
+    assert fit_havok(X, n_delays=3, rank=12).rank == 12
+    with pytest.raises(PreparationError, match=r"rank=13 .* 114 embedded time points × 12 delay"):
+        fit_havok(X, n_delays=3, rank=13)
+    with pytest.raises(PreparationError, match=r"rank=13 .*n_delays=3 × 4 units"):
+        DSA(n_delays=3, rank=13, device="cpu").prepare(X)
+    # Fewer embedded time points than coordinates: 2 trials × (8 − 4·1) = 8 rows, 20 columns.
+    short = np.random.default_rng(1).normal(size=(2, 8, 4))
+    with pytest.raises(PreparationError, match=r"rank=9 .* 8 embedded time points × 20 delay"):
+        fit_havok(short, n_delays=5, rank=9)
+
+
+def _conjugate_family(r: int, n: int, seed: int) -> list[np.ndarray]:
+    """A random operator and n − 1 orthogonal conjugates of it (half with det −1)."""
+    rng = np.random.default_rng(seed)
+    A = rng.normal(size=(r, r)) / np.sqrt(r)
+    out = [A]
+    for k in range(n - 1):
+        Q, _ = np.linalg.qr(rng.normal(size=(r, r)))
+        if (np.linalg.det(Q) > 0) != (k % 2 == 0):
+            Q[:, 0] *= -1
+        out.append(Q.T @ A @ Q)
+    return out
+
+
+def test_extra_starts_alone_solve_a_conjugate_pair_and_are_validated() -> None:
+    rng = np.random.default_rng(3)
+    r = 8
+    A = rng.normal(size=(r, r))
+    Q, _ = np.linalg.qr(rng.normal(size=(r, r)))
+    B = Q.T @ A @ Q  # A = Q B Qᵀ: C = Q is the exact optimum
+    noisy = Q + 1e-3 * rng.normal(size=(r, r))  # projected onto O(r) by align_operators
+    res = align_operators(A, B, n_starts=0, extra_starts=noisy[None, None], device="cpu")
+    assert res.similarity[0] == pytest.approx(1.0, abs=1e-12)
+    assert res.start[0] == 0  # the only start: the first extra one
+    np.testing.assert_allclose(res.transform[0], Q, atol=1e-6)
+    with pytest.raises(ValueError, match="extra_starts must be"):
+        align_operators(A, B, extra_starts=np.zeros((1, r, r)), device="cpu")
+    with pytest.raises(ValueError, match="n_starts must be"):
+        align_operators(A, B, n_starts=0, device="cpu")
+
+
+def test_hub_compositions_alone_are_exact_on_conjugate_families() -> None:
+    """Conjugates compose exactly: with no standard start at all (hub_n_starts=0), every
+    pair of a family of conjugates is found at distance 0 through the hubs, in both orders."""
+
+    class Net:
+        def __init__(self, op: np.ndarray) -> None:
+            self.operator = op
+
+    ops = _conjugate_family(10, 5, seed=4) + _conjugate_family(10, 4, seed=5)
+    nets = [Net(op) for op in ops]
+    pairs = np.array([(i, j) for i in range(len(ops)) for j in range(len(ops)) if i != j])
+    metric = DSA(hubs=2, hub_n_starts=0, n_starts=8, device="cpu")
+    d = metric.compare_batch(nets, nets, pairs)
+    family = np.array([0] * 5 + [1] * 4)
+    same = family[pairs[:, 0]] == family[pairs[:, 1]]
+    assert np.all(d[same] < 1e-6), d[same].max()
+    assert np.all(d[~same] > 0.1)  # unrelated random operators are far apart
+    lookup = {(i, j): v for (i, j), v in zip(pairs.tolist(), d, strict=True)}
+    assert all(lookup[i, j] == lookup[j, i] for i, j in lookup)  # exactly symmetric
+
+
+def test_hubs_default_off_and_validated() -> None:
+    assert DSA().hubs == 0
+    with pytest.raises(ValueError):
+        DSA(hubs=-1)
