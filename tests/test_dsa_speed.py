@@ -98,3 +98,19 @@ def test_hubs_default_off_and_validated() -> None:
     assert DSA().hubs == 0
     with pytest.raises(ValueError):
         DSA(hubs=-1)
+
+
+def test_svht_rank_recovers_a_planted_rank_and_follows_the_formula() -> None:
+    """rank="svht": Gavish & Donoho's threshold ω(β)·median(s), ω(β) ≈ 0.56β³ − 0.95β² +
+    1.82β + 1.43, on the Hankel matrix; 4 latent dimensions in 30 noisy units give r = 4."""
+    rng = np.random.default_rng(7)
+    latent = rng.normal(size=(6, 200, 4)).cumsum(axis=1) / 5
+    X = latent @ rng.normal(size=(4, 30)) + 0.05 * rng.normal(size=(6, 200, 30))
+    prep = DSA(n_delays=1, rank="svht", device="cpu").prepare(X)
+    s = np.linalg.svd(X.reshape(-1, 30), compute_uv=False)  # the threshold is scale-free
+    beta = 30 / 1200
+    omega = 0.56 * beta**3 - 0.95 * beta**2 + 1.82 * beta + 1.43
+    assert prep.rank == int(np.sum(s > omega * np.median(s))) == 4
+    assert prep.operator.shape == (4, 4)
+    with pytest.raises(ValueError, match="integer ≥ 1 or 'svht'"):
+        DSA(rank="auto")

@@ -97,6 +97,16 @@ def _positive(name: str, value: Any) -> float:
     return value
 
 
+def _rank(name: str, value: Any) -> int | str:
+    """An integer ≥ 1, or "svht" (Gavish–Donoho optimal hard threshold, per network)."""
+    if value == "svht":
+        return "svht"
+    try:
+        return integer(1)(name, value)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer ≥ 1 or 'svht', got {value!r}") from None
+
+
 def _device(name: str, value: Any) -> Any:
     if value not in ("auto", "cpu", "cuda") and not str(value).startswith("cuda:"):
         raise ValueError(f"{name} must be 'auto', 'cpu' or 'cuda', got {value!r}")
@@ -115,7 +125,7 @@ class _HavokMetric(Metric):
     n_delays = Param(DEFAULT_N_DELAYS, integer(1))
     delay_interval = Param(DEFAULT_DELAY_INTERVAL, integer(1))
     # At most one of the three rank rules; none given means rank = DEFAULT_RANK.
-    rank = Param(None, optional(integer(1)))
+    rank = Param(None, optional(_rank))
     rank_threshold = Param(None, optional(_non_negative))
     rank_explained_variance = Param(None, optional(_fraction))
     # Formerly ``lam``, which elsewhere in dynsim is the INSD penalty weight.
@@ -179,7 +189,9 @@ class DSA(_HavokMetric):
     delay_interval : int ≥ 1
         Spacing τ between delays, in time steps (default 1).
     rank, rank_threshold, rank_explained_variance
-        At most one: integer rank r ≥ 1; keep singular values > threshold; or the smallest r
+        At most one: integer rank r ≥ 1, or ``rank="svht"`` (r chosen per network by the
+        Gavish–Donoho optimal singular-value hard threshold, :func:`fit_havok`; the chosen r
+        is ``PreparedDSA.rank``); keep singular values > threshold; or the smallest r
         explaining that fraction ∈ (0, 1] of the Hankel variance. Default: rank = 10.
         r is capped at the Hankel matrix's numerical rank; an integer rank above the delay
         embedding's size (embedded time points, n_delays × units) is a PreparationError.
