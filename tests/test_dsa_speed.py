@@ -114,3 +114,18 @@ def test_svht_rank_recovers_a_planted_rank_and_follows_the_formula() -> None:
     assert prep.operator.shape == (4, 4)
     with pytest.raises(ValueError, match="integer ≥ 1 or 'svht'"):
         DSA(rank="auto")
+
+
+def test_svht_rank_matches_optht_on_havok_data() -> None:
+    """Cross-check with optht (Erichson's implementation of Gavish & Donoho, exact ω(β);
+    installed with the reference package dsa-metric) on delay-embedded data."""
+    optht = pytest.importorskip("optht").optht
+    rng = np.random.default_rng(8)
+    for latent_dim, seed in ((3, 0), (6, 1)):
+        g = np.random.default_rng(seed)
+        latent = g.normal(size=(5, 120, latent_dim)).cumsum(axis=1) / 5
+        X = latent @ g.normal(size=(latent_dim, 12)) + 0.05 * rng.normal(size=(5, 120, 12))
+        prep = fit_havok(X, n_delays=3, rank="svht")
+        H = np.concatenate([np.concatenate([x[2:], x[1:-1], x[:-2]], axis=1) for x in X])
+        s = np.linalg.svd(H, compute_uv=False)
+        assert prep.rank == optht(min(H.shape) / max(H.shape), sv=s), (prep.rank, latent_dim)
