@@ -223,16 +223,6 @@ class DSA(_HavokMetric):
         not checked on CUDA.
     device : {"auto", "cpu", "cuda"}
         Where the alignment runs; "auto" uses CUDA when available.
-    hubs : int ≥ 0
-        Opt-in (default 0, off). With k > 0, every distinct operator of a ``compare_batch``
-        call is aligned to k hub operators with the full ``n_starts``, and each pair starts
-        from its k alignments composed through the hubs (C_ij ≈ C_hiᵀ C_hj) plus the first
-        ``hub_n_starts`` standard starts (default 2) instead of ``n_starts``. Cheaper per pair
-        for large matrices, but a pair's result then depends on which networks share its
-        batch, and it is a local search from fewer starts (benchmarks/README.md has the
-        measured trade-off).
-    hub_n_starts : int ≥ 0
-        Standard starts per pair in hub mode (default 2: identity and a reflection).
 
     Defaults (10 delays, interval 1, rank 10) suit small RNN recordings of a few tens of units
     and ~100 steps per trial; for long, finely sampled recordings raise ``delay_interval`` and
@@ -256,9 +246,6 @@ class DSA(_HavokMetric):
     tol = Param(1e-9, _positive)
     seed = Param(0, integer(0))
     device = Param("auto", _device)
-    # Opt-in (0 = off): alignments composed through hub networks as starts; see the docstring.
-    hubs = Param(0, integer(0))
-    hub_n_starts = Param(2, integer(0))
 
     def compare(self, a: PreparedDSA, b: PreparedDSA) -> float:
         return float(self.compare_batch([a], [b], np.array([[0, 0]]))[0])
@@ -283,69 +270,19 @@ class DSA(_HavokMetric):
             groups.setdefault(r, []).append((k, _padded(a, r), _padded(b, r)))
         for r in sorted(groups):
             items = groups[r]
-            A = np.stack([x[1] for x in items])
-            B = np.stack([x[2] for x in items])
-            if self.hubs > 0:
-                result = self._align_through_hubs(A, B)
-            else:
-                result = align_operators(
-                    A,
-                    B,
-                    n_starts=self.n_starts,
-                    max_iter=self.max_iter,
-                    tol=self.tol,
-                    seed=self.seed,
-                    device=self.device,
-                )
+            result = align_operators(
+                np.stack([x[1] for x in items]),
+                np.stack([x[2] for x in items]),
+                n_starts=self.n_starts,
+                max_iter=self.max_iter,
+                tol=self.tol,
+                seed=self.seed,
+                device=self.device,
+            )
             out[[x[0] for x in items]] = similarity_to_distance(
                 result.similarity, self.score_method
             )
         return out
-
-    def _align_through_hubs(self, A: np.ndarray, B: np.ndarray) -> Any:
-        """Align pairs (P, r, r) of operators of one rank with starts composed through hubs.
-
-        Alignments compose: with C_hx = argmax_C ⟨Ĥ, C X̂ Cᵀ⟩ (so X̂ ≈ C_hxᵀ Ĥ C_hx), a pair
-        (a, b) has A ≈ (C_haᵀ C_hb) B (C_haᵀ C_hb)ᵀ when both are close to the hub h. Every
-        distinct operator of the batch is aligned to each of ``hubs`` hub operators with the
-        full ``n_starts``; each pair then starts from its ``hubs`` compositions plus the first
-        ``hub_n_starts`` standard starts. Hubs: the canonically first operator, then farthest
-        -point sampling in the eigenvalue Wasserstein distance (spread over the families).
-        """
-        from dynsim.metrics.dsa.align import align_operators
-
-        ops: list[np.ndarray] = []
-        index: dict[bytes, int] = {}
-        which = np.empty((len(A), 2), dtype=np.int64)
-        for k, pair in enumerate(zip(A, B, strict=True)):
-            for side, op in enumerate(pair):
-                key = op.tobytes()
-                if key not in index:
-                    index[key] = len(ops)
-                    ops.append(op)
-                which[k, side] = index[key]
-        order = sorted(range(len(ops)), key=lambda u: ops[u].tobytes())
-        eig = [np.linalg.eigvals(op / np.linalg.norm(op)) for op in ops]
-        hubs = [order[0]]
-        gap = np.array([eigenvalue_wasserstein(eig[hubs[0]], e) for e in eig])
-        while len(hubs) < min(self.hubs, len(ops)):
-            nxt = int(np.argmax(gap))  # ties: the first index, deterministic
-            hubs.append(nxt)
-            gap = np.minimum(gap, [eigenvalue_wasserstein(eig[nxt], e) for e in eig])
-        n_ops = len(ops)
-        hub_ops = np.stack([ops[h] for h in hubs for _ in range(n_ops)])
-        net_ops = np.stack([ops[u] for _ in hubs for u in range(n_ops)])
-        common = {"max_iter": self.max_iter, "tol": self.tol, "seed": self.seed}
-        to_hub = align_operators(
-            hub_ops, net_ops, n_starts=self.n_starts, device=self.device, **common
-        ).transform.reshape(len(hubs), n_ops, *A.shape[1:])
-        # (P, hubs, r, r): C_haᵀ C_hb for each hub.
-        comp = np.einsum(
-            "hpji,hpjk->phik", to_hub[:, which[:, 0]], to_hub[:, which[:, 1]], optimize=True
-        )
-        return align_operators(
-            A, B, n_starts=self.hub_n_starts, device=self.device, extra_starts=comp, **common
-        )
 
 
 class DSAWasserstein(_HavokMetric):

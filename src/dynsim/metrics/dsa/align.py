@@ -446,8 +446,8 @@ def align_operators(
        (gradient norm < ``tol`` or stalled, at most 100 iterations); its value, computed
        exactly from an orthogonal C, is kept if it beats step 1.
 
-    ``extra_starts`` (P, k, r, r), optional: k more starts per pair (e.g. alignments composed
-    through hub networks, :class:`~dynsim.metrics.dsa.DSA`'s ``hubs``), projected onto O(r)
+    ``extra_starts`` (P, k, r, r), optional: k more starts per pair of the caller's (e.g.
+    alignments composed through other networks, C_ij ≈ C_ikᵀ C_kj), projected onto O(r)
     (SVD polar factor) and placed after the ``n_starts`` standard ones (``start`` indices
     ≥ ``n_starts``); ``n_starts`` may then be 0.
 
