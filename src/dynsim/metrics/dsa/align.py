@@ -352,16 +352,23 @@ def _align_chunk(
     tol: float,
     bases_a: torch.Tensor,
     bases_b: torch.Tensor,
+    extra: torch.Tensor | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Steps 1–4 of :func:`align_operators` for one chunk of unit-norm pairs (float64);
-    ``bases_a``/``bases_b`` (3, P, r, r): the operators' :func:`_eigenbases`."""
+    ``bases_a``/``bases_b`` (3, P, r, r): the operators' :func:`_eigenbases`; ``extra``
+    (P, k, r, r): the caller's own starts, placed after the standard ones."""
     P, r, _ = A.shape
     dev = A.device
-    structured = _structured_starts(A, B, bases_a, bases_b)
-    assert len(structured) == _N_STRUCTURED
-    starts = torch.stack(structured[:n_starts], dim=1)  # (P, s, r, r)
+    parts = []
+    if n_starts > 0:
+        structured = _structured_starts(A, B, bases_a, bases_b)
+        assert len(structured) == _N_STRUCTURED
+        parts.append(torch.stack(structured[:n_starts], dim=1))  # (P, s, r, r)
     if rand is not None:
-        starts = torch.cat([starts, rand.unsqueeze(0).expand(P, -1, -1, -1)], dim=1)
+        parts.append(rand.unsqueeze(0).expand(P, -1, -1, -1))
+    if extra is not None:
+        parts.append(extra)
+    starts = torch.cat(parts, dim=1)
     S = starts.shape[1]
     A_e = A.unsqueeze(1).expand(P, S, r, r).reshape(P * S, r, r)
     B_e = B.unsqueeze(1).expand(P, S, r, r).reshape(P * S, r, r)
@@ -418,6 +425,7 @@ def align_operators(
     tol: float = 1e-9,
     seed: int = 0,
     device: str | torch.device = "auto",
+    extra_starts: np.ndarray | torch.Tensor | None = None,
 ) -> Alignment:
     r"""Solve max_{C ∈ O(r)} ⟨Â, C B̂ Cᵀ⟩ for a batch of P pairs of r×r operators.
 
@@ -438,6 +446,11 @@ def align_operators(
        (gradient norm < ``tol`` or stalled, at most 100 iterations); its value, computed
        exactly from an orthogonal C, is kept if it beats step 1.
 
+    ``extra_starts`` (P, k, r, r), optional: k more starts per pair of the caller's (e.g.
+    alignments composed through other networks, C_ij ≈ C_ikᵀ C_kj), projected onto O(r)
+    (SVD polar factor) and placed after the ``n_starts`` standard ones (``start`` indices
+    ≥ ``n_starts``); ``n_starts`` may then be 0.
+
     ``max_iter`` caps the iterations of steps 2 and 3. Deterministic for a fixed ``seed``:
     on CPU the same pairs give the same bits, in any process and whichever other pairs share
     the batch (every problem of the batched search keeps its own L-BFGS history and
@@ -451,9 +464,17 @@ def align_operators(
         A_t, B_t = A_t[None], B_t[None]
     if A_t.shape != B_t.shape or A_t.shape[-1] != A_t.shape[-2]:
         raise ValueError(f"A and B must be (P, r, r) of equal shape; got {A_t.shape}, {B_t.shape}")
-    if n_starts < 1:
-        raise ValueError("n_starts must be ≥ 1")
     P, r, _ = A_t.shape
+    extra = None
+    if extra_starts is not None:
+        extra = _as_float64_tensor(extra_starts, dev)
+        if extra.ndim != 4 or extra.shape[0] != P or extra.shape[2:] != (r, r):
+            raise ValueError(
+                f"extra_starts must be (P, k, r, r) = ({P}, k, {r}, {r}); got {tuple(extra.shape)}"
+            )
+        extra = _polar(extra) if extra.shape[1] > 0 else None
+    if n_starts < 0 or (n_starts == 0 and extra is None):
+        raise ValueError("n_starts must be ≥ 1 (≥ 0 with extra_starts)")
     norm_a = torch.linalg.matrix_norm(A_t).view(P, 1, 1)
     norm_b = torch.linalg.matrix_norm(B_t).view(P, 1, 1)
     if bool((norm_a == 0).any()) or bool((norm_b == 0).any()):
@@ -466,7 +487,8 @@ def align_operators(
     if n_random > 0:
         rand = _random_orthogonal(r, n_random, seed, torch.float64).to(dev)
     chunk_floats = _GPU_CHUNK_FLOATS if dev.type == "cuda" else _CPU_CHUNK_FLOATS
-    pairs_per_chunk = max(1, chunk_floats // (n_starts * r * r))
+    total_starts = n_starts + (0 if extra is None else extra.shape[1])
+    pairs_per_chunk = max(1, chunk_floats // (total_starts * r * r))
     best_f = torch.empty(P, dtype=torch.float64, device=dev)
     best_C = torch.empty(P, r, r, dtype=torch.float64, device=dev)
     best_s = torch.empty(P, dtype=torch.long, device=dev)
@@ -487,6 +509,7 @@ def align_operators(
             tol=tol,
             bases_a=bases[:, which[:P][part]],
             bases_b=bases[:, which[P:][part]],
+            extra=None if extra is None else extra[part],
         )
     return Alignment(
         similarity=best_f.clamp(-1.0, 1.0).cpu().numpy(),

@@ -100,15 +100,29 @@ def _trial_list(traj: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
     return trials
 
 
+def svht_rank(s: np.ndarray, shape: tuple[int, int]) -> int:
+    """Rank by the optimal singular-value hard threshold for unknown noise (Gavish & Donoho
+    2014, "The optimal hard threshold for singular values is 4/√3", eq. for σ unknown): keep
+    singular values > ω(β)·median(s) of an m × n matrix, β = min/max aspect ratio ∈ (0, 1],
+    with their approximation ω(β) ≈ 0.56β³ − 0.95β² + 1.82β + 1.43. ``s``: all min(m, n)
+    singular values. Returns at least 1."""
+    beta = min(shape) / max(shape)
+    omega = 0.56 * beta**3 - 0.95 * beta**2 + 1.82 * beta + 1.43
+    return max(int(np.sum(s > omega * np.median(s))), 1)
+
+
 def _choose_rank(
     s: np.ndarray,
     numerical_rank: int,
-    rank: int | None,
+    rank: int | str | None,
     rank_threshold: float | None,
     rank_explained_variance: float | None,
+    shape: tuple[int, int],
 ) -> int:
-    if rank is not None:
-        r = rank
+    if rank == "svht":
+        r = svht_rank(s, shape)
+    elif rank is not None:
+        r = int(rank)
     elif rank_threshold is not None:
         r = max(int(np.sum(s > rank_threshold)), 1)
     else:
@@ -139,7 +153,7 @@ def fit_havok(
     *,
     n_delays: int = DEFAULT_N_DELAYS,
     delay_interval: int = DEFAULT_DELAY_INTERVAL,
-    rank: int | None = DEFAULT_RANK,
+    rank: int | str | None = DEFAULT_RANK,
     rank_threshold: float | None = None,
     rank_explained_variance: float | None = None,
     ridge: float = 0.0,
@@ -164,14 +178,17 @@ def fit_havok(
        A_k = P_k A_λ. A then has rank ≤ k: only k dynamical modes, the
        rest of its r eigenvalues are 0.
 
-    Exactly one of ``rank`` (integer r ≥ 1), ``rank_threshold`` (keep singular values
+    Exactly one of ``rank`` (integer r ≥ 1, or "svht": :func:`svht_rank` of the Hankel
+    matrix's singular values, chosen per network), ``rank_threshold`` (keep singular values
     > threshold, at least one) or ``rank_explained_variance`` (smallest r whose cumulative
-    S² fraction reaches the value, in (0, 1]) is used. r is capped at the Hankel matrix's
-    numerical rank (singular values above max(shape)·ε·S₀): directions beyond it are
-    round-off, and fitting them would make A arbitrary. ``ridge`` ≥ 0 is the ridge λ; without
-    it the fit needs more one-step pairs than r (else :class:`PreparationError`: A would
-    interpolate any data). ``lam`` is its former name (deprecated: FutureWarning; ``lam``
-    now only means the INSD penalty weight).
+    S² fraction reaches the value, in (0, 1]) is used. An integer ``rank`` above the delay
+    embedding's size (min of embedded time points and n_delays × units) raises
+    :class:`PreparationError` naming both sizes (dsa-metric clamps it silently). r is capped
+    at the Hankel matrix's numerical rank (singular values above max(shape)·ε·S₀): directions
+    beyond it are round-off, and fitting them would make A arbitrary. ``ridge`` ≥ 0 is the
+    ridge λ; without it the fit needs more one-step pairs than r (else
+    :class:`PreparationError`: A would interpolate any data). ``lam`` is its former name
+    (deprecated: FutureWarning; ``lam`` now only means the INSD penalty weight).
     Everything is computed in float64, on activity first scaled by a power of two to a
     largest magnitude below 1 (exact, so the fit is unchanged, but activity of any finite
     scale works; ``singular_values`` and ``rank_threshold`` stay in the data's units).
@@ -213,7 +230,7 @@ def _fit(
     *,
     n_delays: int,
     delay_interval: int,
-    rank: int | None,
+    rank: int | str | None,
     rank_threshold: float | None,
     rank_explained_variance: float | None,
     ridge: float,
@@ -229,6 +246,8 @@ def _fit(
         )
         ridge = lam
     trials = _trial_list(traj)
+    if rank is not None and rank != "svht":
+        rank = int(rank)  # a NumPy integer too
     # A power of two: exact, so nothing changes but the range (no overflow in the SVD's or
     # R²'s sums of squares for activity at 1e160).
     peak = max(float(np.max(np.abs(t), initial=0.0)) for t in trials)
@@ -246,9 +265,18 @@ def _fit(
             )
         embedded.append(delay_embed(trial[None], n_delays, delay_interval)[0])
     rows = [e.shape[0] for e in embedded]  # embedded time points per trial
+    n_rows, n_cols = sum(rows), embedded[0].shape[1]
+    if isinstance(rank, int) and rank > min(n_rows, n_cols):
+        # The reference package clamps silently; a quiet clamp here would give a smaller
+        # operator than asked for, which DSA then zero-pads against the others.
+        raise PreparationError(
+            f"rank={rank} exceeds the delay embedding's size: {n_rows} embedded time points × "
+            f"{n_cols} delay coordinates (n_delays={n_delays} × {n_cols // n_delays} units) "
+            f"give at most {min(n_rows, n_cols)} SVD coordinates; lower rank or raise n_delays"
+        )
     # The linear algebra runs in torch (float64): one BLAS/LAPACK for the whole module.
     H = torch.from_numpy(np.ascontiguousarray(np.concatenate(embedded)))
-    if rank is not None and min(H.shape) > _FULL_SVD_MAX_MIN_DIM:
+    if isinstance(rank, int) and min(H.shape) > _FULL_SVD_MAX_MIN_DIM:
         V, s, Ut = _randomized_svd(H, min(rank, min(H.shape)))
     else:
         V, s, Ut = torch.linalg.svd(H, full_matrices=False)
@@ -257,7 +285,9 @@ def _fit(
         raise PreparationError("activity is identically zero; no dynamics to fit")
     eps = np.finfo(np.float64).eps
     numerical_rank = int(np.sum(s_scaled > s_scaled[0] * max(H.shape) * eps))
-    r = _choose_rank(s_scaled, numerical_rank, rank, rank_threshold, rank_explained_variance)
+    r = _choose_rank(
+        s_scaled, numerical_rank, rank, rank_threshold, rank_explained_variance, tuple(H.shape)
+    )
     s_np = np.ldexp(s_scaled, exponent)  # reported in the data's units
     # One-step pairs within each trial, never across a trial boundary.
     V_trials = torch.split(V[:, :r], rows)
