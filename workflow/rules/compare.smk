@@ -15,6 +15,11 @@ rule compare:
     log:
         f"logs/{config['experiment']}/compare/{{metric}}.log",
     threads: config["compare"]["threads"]
+    resources:
+        cpus_per_task=cluster_cpus,
+        mem_mb=scaled(COMPARE_MEM_MB),
+        runtime=scaled(COMPARE_MINUTES),
+        gpu=CLUSTER["compare_gpus"],
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -37,6 +42,11 @@ rule compare_learning:
     log:
         f"logs/{config['experiment']}/compare/{{metric}}_learning.log",
     threads: config["compare"]["threads"]
+    resources:
+        cpus_per_task=cluster_cpus,
+        mem_mb=scaled(COMPARE_MEM_MB),
+        runtime=scaled(COMPARE_MINUTES),
+        gpu=CLUSTER["compare_gpus"],
     conda:
         "../../envs/dynsim.yaml"
     shell:

@@ -12,6 +12,10 @@ rule heatmap:
         ),
     log:
         f"logs/{config['experiment']}/figures/{{metric}}_heatmap.log",
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(SMALL_MEM_MB),
+        runtime=scaled(SMALL_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -29,6 +33,10 @@ rule learning_figure:
         ),
     log:
         f"logs/{config['experiment']}/figures/{{metric}}_learning.log",
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(SMALL_MEM_MB),
+        runtime=scaled(SMALL_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -44,6 +52,10 @@ rule summary:
         SUMMARY,
     log:
         f"logs/{config['experiment']}/summary.log",
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(SMALL_MEM_MB),
+        runtime=scaled(SMALL_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:
