@@ -198,7 +198,7 @@ TRAIN_THREADS = (CLUSTER["cpus_per_node"] or 1) if CLUSTER["train_gpus"] else 1
 # the command) and set with room for the shipped configs; override one rule with the
 # profile's set-resources (e.g. compare: runtime: 720) for a bigger study.
 TRAIN_MEM_MB, TRAIN_MINUTES = 2000, 60
-RECORD_MEM_MB, RECORD_MINUTES = 2000, 30
+RECORD_MEM_MB, RECORD_MINUTES = 1000, 30
 COMPARE_MEM_MB, COMPARE_MINUTES = 4000, 120
 SYSTEMS_MEM_MB, SYSTEMS_MINUTES = 2000, 30
 BATTERY_MEM_MB, BATTERY_MINUTES = 2000, 60
