@@ -280,7 +280,7 @@ def test_tiny_config_through_the_slurm_profile_equals_a_local_run(slurm_cluster,
         ({"cpus_per_node": 0}, "cluster.cpus_per_node"),
         ({"train_gpus": -1}, "cluster.train_gpus"),
         ({"compare_gpus": 1.5}, "cluster.compare_gpus"),
-        ({"nodes": 3}, "cluster"),
+        ({"nodes": 3}, "cluster.nodes"),
         # GPU training in groups needs the node's CPUs (one training at a time per group).
         ({"train_gpus": 1}, "cluster.cpus_per_node"),
     ],

@@ -1,7 +1,6 @@
 # Config validation and input functions shared by every rule.
 import json
 import os
-import sys
 
 import dynsim.config
 import dynsim.grid
@@ -162,17 +161,21 @@ def network_group(wildcards):
             **settings.group_components,
             NETWORK_GROUP: CLUSTER["group_size"],
         }
+    # A group job's CPUs are the widest layer of its jobs that run at once (Snakemake's
+    # GroupResources.basic_layered, bounded by the global _cores). Bounding _cores by the node
+    # makes a group of 50 one-thread trainings ask for cpus_per_node CPUs and run them in
+    # turn, instead of asking for 50 and waiting for ever; it also caps every rule's threads
+    # there. Submission is not limited by _cores (Snakemake lifts it for remote executors).
+    # Both the submitting Snakemake and the one inside the job (executor slurm-jobstep,
+    # --cores all = the node's CPUs) must agree, or the job's srun asks for more CPUs than
+    # the job has. Set here, not at parse time: the executor is only known once the DAG is
+    # built.
+    cap = CLUSTER["cpus_per_node"]
+    if cap is not None and not workflow.local_exec:
+        cores = workflow.global_resources["_cores"].value
+        if cores is None or cores > cap:
+            workflow.global_resources["_cores"] = cap
     return NETWORK_GROUP
-
-
-# A group job's CPUs are the widest layer of its jobs that run at once (Snakemake's
-# GroupResources.basic_layered, constrained by the global _cores); bounding _cores by the node
-# makes a group of 50 one-thread trainings ask for cpus_per_node CPUs and run them in turn,
-# instead of asking for 50. Submission itself is not limited by _cores (the scheduler lifts it
-# for remote executors), and --cores on the command line wins.
-if not workflow.local_exec and CLUSTER["cpus_per_node"] is not None:
-    if workflow.global_resources["_cores"].value in (None, sys.maxsize):
-        workflow.global_resources["_cores"] = CLUSTER["cpus_per_node"]
 
 
 def cluster_cpus(wildcards, threads):
