@@ -154,7 +154,11 @@ NETWORK_GROUP = "networks"
 
 
 def network_group(wildcards):
-    """The group of the train and record jobs ("networks"), sized by cluster.group_size."""
+    """The group of the train and record jobs ("networks"), sized by cluster.group_size;
+    none on a local run (no --jobs), which ignores groups anyway: building them for 20,000
+    jobs costs seconds. A dry run with profiles/slurm (jobs: 100) plans the groups."""
+    if workflow.local_exec and workflow.global_resources["_nodes"].value is None:
+        return None
     settings = workflow.group_settings
     if NETWORK_GROUP not in settings.group_components:
         settings.group_components = {
