@@ -149,9 +149,13 @@ def slurm_cluster() -> Iterator[dict[str, str]]:
     sbin = {name: shutil.which(name, path=_sbin_path()) for name in DAEMONS}
     commands = [
         [
-            sbin["munged"], "-F", f"--socket={root}/munge/munge.socket",
-            f"--key-file={key}", f"--pid-file={root}/munge/munged.pid",
-            f"--log-file={root}/munge/munged.log", f"--seed-file={root}/munge/seed",
+            sbin["munged"],
+            "-F",
+            f"--socket={root}/munge/munge.socket",
+            f"--key-file={key}",
+            f"--pid-file={root}/munge/munged.pid",
+            f"--log-file={root}/munge/munged.log",
+            f"--seed-file={root}/munge/seed",
         ],
         [sbin["slurmctld"], "-D", "-i"],
         [sbin["slurmd"], "-D", "-N", host],
@@ -161,8 +165,12 @@ def slurm_cluster() -> Iterator[dict[str, str]]:
         for command in commands:
             daemons.append(
                 subprocess.Popen(
-                    command, env=env, cwd=root, start_new_session=True,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    command,
+                    env=env,
+                    cwd=root,
+                    start_new_session=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
                 )
             )
             time.sleep(1)
@@ -199,7 +207,10 @@ def _snakemake(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Complet
     command = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile")]
     return subprocess.run(
         [*command, "--directory", str(cwd), *args],
-        capture_output=True, text=True, env=env, timeout=1500,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=1500,
     )
 
 
@@ -223,10 +234,14 @@ def test_tiny_config_through_the_slurm_profile_equals_a_local_run(slurm_cluster,
     on_slurm.mkdir()
     start = time.monotonic()
     out = _snakemake(
-        "--profile", str(PROFILE), *configs,
+        "--profile",
+        str(PROFILE),
+        *configs,
         # Poll sooner than the profile's 20 s: the tiny jobs take seconds.
-        "--slurm-init-seconds-before-status-checks", "5",
-        cwd=on_slurm, env=slurm_cluster,
+        "--slurm-init-seconds-before-status-checks",
+        "5",
+        cwd=on_slurm,
+        env=slurm_cluster,
     )
     elapsed = time.monotonic() - start
     log = out.stdout + out.stderr
@@ -241,7 +256,10 @@ def test_tiny_config_through_the_slurm_profile_equals_a_local_run(slurm_cluster,
     # asked for more CPUs than the config says a node has.
     jobs = subprocess.run(
         ["squeue", "--states=all", "--noheader", "--format=%i|%T|%C"],
-        env=slurm_cluster, capture_output=True, text=True, check=True,
+        env=slurm_cluster,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert len(jobs) == submitted and all("|COMPLETED|" in job for job in jobs), jobs
     assert max(int(job.rsplit("|", 1)[1]) for job in jobs) == CPUS_PER_NODE, jobs
@@ -266,7 +284,10 @@ def test_tiny_config_through_the_slurm_profile_equals_a_local_run(slurm_cluster,
             np.testing.assert_array_equal(have[dim].values, want[dim].values)
         np.testing.assert_array_equal(have["status"].values, want["status"].values)
         np.testing.assert_allclose(
-            have["distance"].values, want["distance"].values, rtol=0, atol=1e-12,
+            have["distance"].values,
+            want["distance"].values,
+            rtol=0,
+            atol=1e-12,
             err_msg=name,
         )
         assert np.isfinite(want["distance"].values).all(), name
@@ -295,7 +316,10 @@ def test_cluster_keys_are_checked(cluster, named):
 def test_cluster_defaults():
     config = validate(yaml.safe_load((ROOT / "config.yaml").read_text()))
     assert config["cluster"] == {
-        "cpus_per_node": None, "group_size": 50, "train_gpus": 0, "compare_gpus": 0,
+        "cpus_per_node": None,
+        "group_size": 50,
+        "train_gpus": 0,
+        "compare_gpus": 0,
     }
     gpu = yaml.safe_load((ROOT / "config.yaml").read_text())
     gpu["cluster"] = {"train_gpus": 1, "group_size": 1}
@@ -316,8 +340,14 @@ def test_dry_run_with_the_profile_groups_networks(tmp_path, group_size, groups):
     )
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     out = _snakemake(
-        "-n", "--profile", str(PROFILE), "--configfile", str(TEST_CONFIG), str(overlay),
-        cwd=tmp_path, env=env,
+        "-n",
+        "--profile",
+        str(PROFILE),
+        "--configfile",
+        str(TEST_CONFIG),
+        str(overlay),
+        cwd=tmp_path,
+        env=env,
     )
     log = out.stdout + out.stderr
     assert out.returncode == 0, log[-4000:]
