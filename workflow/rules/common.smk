@@ -190,3 +190,74 @@ def heatmaps(wildcards=None):
     if config["compare"]["learning"]:
         figures += expand(f"{RESULTS}/figures/{{metric}}_learning.png", metric=metrics)
     return figures
+
+
+# --- Cluster submission (config `cluster`, profiles/slurm, docs/cluster.md) -----------------
+# Local runs ignore groups and the SLURM-only resources below; results never depend on them.
+CLUSTER = config["cluster"]
+# Training and recording of cluster.group_size networks make one submitted job: every
+# network's train → record pair is a connected component of the group "networks", and
+# Snakemake merges that many components into one group job (its group-components setting).
+# Snakemake installs the command line's group settings after reading the Snakefile, so the
+# config's value is added when the DAG asks for a job's group (network_group below); an
+# explicit --group-components networks=N on the command line wins.
+NETWORK_GROUP = "networks"
+
+
+def network_group(wildcards):
+    """The group of the train and record jobs ("networks"), sized by cluster.group_size;
+    none on a local run (no --jobs), which ignores groups anyway: building them for 20,000
+    jobs costs seconds. A dry run with profiles/slurm (jobs: 100) plans the groups."""
+    if workflow.local_exec and workflow.global_resources["_nodes"].value is None:
+        return None
+    settings = workflow.group_settings
+    if NETWORK_GROUP not in settings.group_components:
+        settings.group_components = {
+            **settings.group_components,
+            NETWORK_GROUP: CLUSTER["group_size"],
+        }
+    # A group job's CPUs are the widest layer of its jobs that run at once (Snakemake's
+    # GroupResources.basic_layered, bounded by the global _cores). Bounding _cores by the node
+    # makes a group of 50 one-thread trainings ask for cpus_per_node CPUs and run them in
+    # turn, instead of asking for 50 and waiting for ever; it also caps every rule's threads
+    # there. Submission is not limited by _cores (Snakemake lifts it for remote executors).
+    # Both the submitting Snakemake and the one inside the job (executor slurm-jobstep,
+    # --cores all = the node's CPUs) must agree, or the job's srun asks for more CPUs than
+    # the job has. Set here, not at parse time: the executor is only known once the DAG is
+    # built.
+    cap = CLUSTER["cpus_per_node"]
+    if cap is not None and not workflow.local_exec:
+        cores = workflow.global_resources["_cores"].value
+        if cores is None or cores > cap:
+            workflow.global_resources["_cores"] = cap
+    return NETWORK_GROUP
+
+
+def cluster_cpus(wildcards, threads):
+    """CPUs a job asks SLURM for (--cpus-per-task): its threads, capped at
+    cluster.cpus_per_node so that no job waits for a node that does not exist."""
+    cap = CLUSTER["cpus_per_node"]
+    return threads if cap is None else max(1, min(threads, cap))
+
+
+def scaled(base):
+    """A resource (mem_mb in MB, runtime in minutes) of `base` at the first attempt and
+    base × k at the k-th: a job SLURM killed for time or memory is resubmitted bigger
+    (profiles/slurm: retries)."""
+    return lambda wildcards, attempt: base * attempt
+
+
+# threads of a train job: one on CPU; with GPUs a whole node's worth, so that a grouped job
+# trains one network at a time on the GPUs it asked for (see cluster_cpus and _cores above).
+TRAIN_THREADS = (CLUSTER["cpus_per_node"] or 1) if CLUSTER["train_gpus"] else 1
+
+# Per-rule memory (MB) and wall time (minutes) of the first attempt (scaled() grows them on a
+# retry). Measured on the tiny config (.test/config.yaml; docs/cluster.md has the figures and
+# the command) and set with room for the shipped configs; override one rule with the
+# profile's set-resources (e.g. compare: runtime: 720) for a bigger study.
+TRAIN_MEM_MB, TRAIN_MINUTES = 2000, 60
+RECORD_MEM_MB, RECORD_MINUTES = 1000, 30
+COMPARE_MEM_MB, COMPARE_MINUTES = 4000, 120
+SYSTEMS_MEM_MB, SYSTEMS_MINUTES = 2000, 30
+BATTERY_MEM_MB, BATTERY_MINUTES = 2000, 60
+SMALL_MEM_MB, SMALL_MINUTES = 1000, 15

@@ -35,6 +35,11 @@ if config["compare"]["tile_pairs"] > 0:
         log:
             f"logs/{config['experiment']}/compare/{{metric}}/tile{{tile}}.log",
         threads: config["compare"]["threads"]
+        resources:
+            cpus_per_task=cluster_cpus,
+            mem_mb=scaled(COMPARE_MEM_MB),
+            runtime=scaled(COMPARE_MINUTES),
+            gpu=CLUSTER["compare_gpus"],
         conda:
             "../../envs/dynsim.yaml"
         shell:
@@ -52,6 +57,10 @@ if config["compare"]["tile_pairs"] > 0:
             tiles=f"{TILES}/{{metric}}",
         log:
             f"logs/{config['experiment']}/compare/{{metric}}.log",
+        resources:
+            cpus_per_task=1,
+            mem_mb=scaled(SMALL_MEM_MB),
+            runtime=scaled(SMALL_MINUTES),
         conda:
             "../../envs/dynsim.yaml"
         shell:
@@ -74,6 +83,11 @@ else:
         log:
             f"logs/{config['experiment']}/compare/{{metric}}.log",
         threads: config["compare"]["threads"]
+        resources:
+            cpus_per_task=cluster_cpus,
+            mem_mb=scaled(COMPARE_MEM_MB),
+            runtime=scaled(COMPARE_MINUTES),
+            gpu=CLUSTER["compare_gpus"],
         conda:
             "../../envs/dynsim.yaml"
         shell:
@@ -98,6 +112,11 @@ rule compare_learning:
     log:
         f"logs/{config['experiment']}/compare/{{metric}}_learning.log",
     threads: config["compare"]["threads"]
+    resources:
+        cpus_per_task=cluster_cpus,
+        mem_mb=scaled(COMPARE_MEM_MB),
+        runtime=scaled(COMPARE_MINUTES),
+        gpu=CLUSTER["compare_gpus"],
     conda:
         "../../envs/dynsim.yaml"
     shell:

@@ -14,6 +14,10 @@ rule heatmap:
         ),
     log:
         f"logs/{config['experiment']}/figures/{{metric}}_heatmap.log",
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(SMALL_MEM_MB),
+        runtime=scaled(SMALL_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -33,6 +37,10 @@ rule heatmap_panel:
         ),
     log:
         f"logs/{config['experiment']}/figures/heatmaps.log",
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(SMALL_MEM_MB),
+        runtime=scaled(SMALL_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -51,6 +59,10 @@ rule learning_figure:
         ),
     log:
         f"logs/{config['experiment']}/figures/{{metric}}_learning.log",
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(SMALL_MEM_MB),
+        runtime=scaled(SMALL_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -68,6 +80,10 @@ rule mds_map:
         ),
     log:
         f"logs/{config['experiment']}/figures/{{metric}}_mds.log",
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(SMALL_MEM_MB),
+        runtime=scaled(SMALL_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -85,6 +101,10 @@ rule metric_agreement:
         ),
     log:
         f"logs/{config['experiment']}/figures/metric_agreement.log",
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(SMALL_MEM_MB),
+        runtime=scaled(SMALL_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -102,6 +122,10 @@ rule accuracy_figure:
         ),
     log:
         f"logs/{config['experiment']}/figures/distance_vs_accuracy.log",
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(SMALL_MEM_MB),
+        runtime=scaled(SMALL_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -117,6 +141,10 @@ rule summary:
         report(SUMMARY, caption="../report/summary.rst", category="Summary"),
     log:
         f"logs/{config['experiment']}/summary.log",
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(SMALL_MEM_MB),
+        runtime=scaled(SMALL_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:

@@ -28,6 +28,10 @@ rule insd_analysis:
     log:
         f"logs/{config['experiment']}/battery/{{analysis}}.log",
     threads: 1
+    resources:
+        cpus_per_task=cluster_cpus,
+        mem_mb=scaled(BATTERY_MEM_MB),
+        runtime=scaled(BATTERY_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -48,6 +52,10 @@ rule insd_similarity:
         ),
     log:
         f"logs/{config['experiment']}/battery/similarity.log",
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(SMALL_MEM_MB),
+        runtime=scaled(SMALL_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -63,6 +71,10 @@ rule insd_summary:
         f"{RESULTS}/battery/summary.md",
     log:
         f"logs/{config['experiment']}/battery/summary.log",
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(SMALL_MEM_MB),
+        runtime=scaled(SMALL_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:

@@ -19,6 +19,10 @@ rule systems_bench:
     log:
         f"logs/{config['experiment']}/systems/systems_bench.log",
     threads: 1
+    resources:
+        cpus_per_task=cluster_cpus,
+        mem_mb=scaled(SYSTEMS_MEM_MB),
+        runtime=scaled(SYSTEMS_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:

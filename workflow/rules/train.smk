@@ -13,7 +13,13 @@ rule train:
         ray=ray_options,
     log:
         f"logs/{config['experiment']}/train/{NETWORK_PATH}.log",
-    threads: 1
+    threads: TRAIN_THREADS
+    group: network_group
+    resources:
+        cpus_per_task=cluster_cpus,
+        mem_mb=scaled(TRAIN_MEM_MB),
+        runtime=scaled(TRAIN_MINUTES),
+        gpu=CLUSTER["train_gpus"],
     conda:
         "../../envs/dynsim.yaml"
     shell:
@@ -41,7 +47,13 @@ if STACKED:
             # Only the architectures and regimes of the stacked groups (dynsim.spec.can_stack decides).
             arch="|".join(sorted({s.arch for group in STACKED.values() for s in group})),
             regime="|".join(sorted({s.regime for group in STACKED.values() for s in group})),
-        threads: 1
+        threads: TRAIN_THREADS
+        group: network_group
+        resources:
+            cpus_per_task=cluster_cpus,
+            mem_mb=scaled(TRAIN_MEM_MB),
+            runtime=scaled(TRAIN_MINUTES),
+            gpu=CLUSTER["train_gpus"],
         conda:
             "../../envs/dynsim.yaml"
         shell:
@@ -59,6 +71,11 @@ rule record:
         seed=config["record"]["seed"],
     log:
         f"logs/{config['experiment']}/record/{NETWORK_PATH}.log",
+    group: network_group
+    resources:
+        cpus_per_task=1,
+        mem_mb=scaled(RECORD_MEM_MB),
+        runtime=scaled(RECORD_MINUTES),
     conda:
         "../../envs/dynsim.yaml"
     shell:

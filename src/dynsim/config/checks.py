@@ -86,7 +86,21 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     _check_models(config)
     _check_selection(config)
     _check_time_normalize(config)
+    _check_cluster(config)
     return config
+
+
+def _check_cluster(config: dict[str, Any]) -> None:
+    """GPU training in groups needs the node's CPU count: a grouped job runs one GPU training
+    at a time only when a training takes the whole node's CPUs (workflow/rules/common.smk),
+    else Snakemake would ask SLURM for train_gpus × group_size GPUs."""
+    cluster = config["cluster"]
+    if cluster["train_gpus"] and cluster["group_size"] > 1 and cluster["cpus_per_node"] is None:
+        raise ConfigError(
+            "config key 'cluster.cpus_per_node': required with cluster.train_gpus > 0 and "
+            "cluster.group_size > 1 (a grouped job trains one network at a time on its GPUs, "
+            "using the node's CPUs); set it, or group_size: 1"
+        )
 
 
 def _check_finite(value: Any, path: str) -> None:
