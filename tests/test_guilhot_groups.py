@@ -125,6 +125,12 @@ def test_group_statistics_against_scipy():
     np.testing.assert_allclose(tests["p_bh"], sps.false_discovery_control(p, method="bh"))
     md = g.groups_markdown(described, tests, "dsa")
     assert "0.61 (0.68)" in md and "7.0e-20" in md
+
+
+def test_ordering_verdict():
+    described = pd.DataFrame(
+        {"group": list(g.GROUPS), "mean": [0.61, 0.43, 0.32, 0.35, 0.27]}  # unfrozen: not ranked
+    )
     assert g.ordering_verdict(described).startswith("holds")
 
 
