@@ -82,6 +82,9 @@ def test_attach_continues_each_motif_from_the_last_sample():
 def test_trend_r2_is_linregress_r_squared():
     assert gb.trend_r2([1.0, 2.0, 3.0]) == pytest.approx(1.0)
     assert gb.trend_r2([1.0, 3.0, 2.0]) == pytest.approx(0.25)
+    # a distance exactly proportional to the paper's noise levels (0.004, 0.002, 0.001) scores
+    # 0.964 — the value the authors print for CKA and Procrustes
+    assert gb.trend_r2(np.array(gb.NOISE_LEVELS) * 7.0) == pytest.approx(0.964, abs=5e-4)
     v = [0.31, 0.29, 0.24]
     assert gb.trend_r2(v) == pytest.approx(sps.linregress([1, 2, 3], v).rvalue ** 2)
 

@@ -217,12 +217,17 @@ def shared_motif_test(
     seed: int = 0,
     *,
     motif_dsa_input: str = "trial_mean",
+    dsa_overrides: dict[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Every ordered triple of distinct motifs attached (60 systems); one row per ordered pair
     i ≠ j (metric, a, b, shared, d), shared = |set(a) ∩ set(b)| ∈ {1, 2, 3}.
 
     motif_dsa_input : ``"trial_mean"`` (the authors': DSA sees the trial-averaged trajectory,
     (1, time, 3)) or ``"trials"`` (every trial, as CKA and Procrustes do).
+    dsa_overrides : DSA parameters changed for this test only (e.g. ``{"ridge": 1e-6}``: with
+    n_delays 33 and delay_interval 6 a 200-step trajectory has 8 delay vectors, too few for
+    an unregularised rank-8 fit, which dynsim refuses — NaN with the reason — where the
+    reference implementation returns the minimum-norm solution).
     """
     if motif_dsa_input not in ("trial_mean", "trials"):
         raise ValueError(
@@ -236,6 +241,8 @@ def shared_motif_test(
         if metric == "dsa_rank20":
             continue
         data = systems
+        if metric == "dsa":
+            params = {**params, **(dsa_overrides or {})}
         if metric == "dsa" and motif_dsa_input == "trial_mean":
             data = {k: v.mean(axis=0, keepdims=True) for k, v in systems.items()}
         mat = paper_scale(metric, dm.pairwise(data, metric, **params).values)
