@@ -138,3 +138,35 @@ def test_ordering_verdict_on_a_reversed_order():
     described = pd.DataFrame({"group": ["untrained", "master_frozen", "partial_pretraining"],
                               "mean": [0.2, 0.3, 0.4]})
     assert g.ordering_verdict(described).startswith("does not hold")
+
+
+def test_config_refuses_an_unknown_protocol_and_accepts_both_paper_configs(tmp_path):
+    import yaml
+
+    from dynsim.config import ConfigError, load
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({"guilhot": {"protocols": ["sideways"]}}))
+    with pytest.raises(ConfigError, match="guilhot"):
+        load([bad])
+    for name in ("config/guilhot2024.yaml", "config/guilhot2024_laptop.yaml"):
+        config = load([name])
+        assert config["guilhot"]["protocols"] == ["correct", "guilhot2024"]
+
+
+def test_docs_page_from_a_hand_built_table():
+    from dynsim.reproductions.guilhot_run import docs_page
+
+    rows = []
+    for protocol in ("correct", "guilhot2024"):
+        for k, group in enumerate(g.GROUPS):
+            for d in (0.1 * (5 - k), 0.1 * (5 - k) + 0.02, 0.1 * (5 - k) + 0.04):
+                rows.append({"protocol": protocol, "metric": "dsa", "group": group, "d": d})
+    summary = pd.DataFrame(
+        [{"test": "noise", "score": "r2", "metric": "dsa", "dynsim": 0.99, "paper": 0.982}]
+    )
+    page = docs_page(pd.DataFrame(rows), summary, sources={"groups": "x.csv"})
+    assert "## dsa, orientation `correct`" in page and "orientation `guilhot2024`" in page
+    assert "| untrained | 3 | 0.520 | 0.520 |" in page
+    assert "0.61 (0.68)" in page and "| noise | r2 | dsa | 0.990 | 0.982 |" in page
+    assert "full frozen: holds" in page
