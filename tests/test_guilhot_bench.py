@@ -129,3 +129,23 @@ def test_small_run_has_every_test_and_the_papers_numbers_beside():
     assert out["regimes"].within.sum() == 2 * 9  # three regimes × three pairs each
     with pytest.raises(ValueError, match="unknown tests"):
         gb.attractor_test_case(tests=("nope",))
+
+
+def test_shared_motif_construction_and_the_trial_mean_degeneracy():
+    size = gb.AttractorSize(n_trials=10)
+    lib = gb.motif_library(size)
+    assert set(lib) == set(gb.MOTIF_NAMES)
+    assert all(v.shape == (10, 200, 3) for v in lib.values())
+    out = gb.shared_motif_test(
+        size,
+        {"dsa": {"n_delays": 33, "delay_interval": 6, "rank": 50, "n_starts": 4}},
+        motif_dsa_input="trial_mean",
+        dsa_overrides={"ridge": 1e-8},
+        n_systems=4,
+    )
+    assert len(out) == 4 * 3 and set(out.shared) <= {1, 2, 3}
+    # 200 steps, 33 delays 6 apart: 8 delay vectors, so every fitted operator is the same
+    # shift map in its own orthonormal basis — all conjugate, DSA distance 0
+    np.testing.assert_allclose(out.d, 0.0, atol=1e-6)
+    with pytest.raises(ValueError, match="motif_dsa_input"):
+        gb.shared_motif_test(size, {}, motif_dsa_input="median")
