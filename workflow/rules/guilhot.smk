@@ -69,13 +69,16 @@ rule guilhot_docs:
             caption="../report/guilhot_docs.rst",
             category="Guilhot et al. 2024",
         ),
+    params:
+        metrics=lambda wildcards: json.dumps(config["compare"]["metrics"]),
     log:
         f"logs/{config['experiment']}/guilhot/docs.log",
     conda:
         "../../envs/dynsim.yaml"
     shell:
         "python -m dynsim.reproductions.guilhot_run docs --groups {input.groups}"
-        " --attractor {input.attractor} -o {output} > {log} 2>&1"
+        " --attractor {input.attractor} --metrics-json {params.metrics:q}"
+        " -o {output} > {log} 2>&1"
 
 
 rule guilhot:
