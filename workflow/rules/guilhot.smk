@@ -25,6 +25,11 @@ rule guilhot_attractor:
         ),
         n_starts=GUILHOT_ATTRACTOR.get("n_starts", 24),
         seed=GUILHOT_ATTRACTOR.get("seed", 0),
+        motif_systems=(
+            f"--motif-systems {GUILHOT_ATTRACTOR['motif_systems']}"
+            if GUILHOT_ATTRACTOR.get("motif_systems")
+            else ""
+        ),
     log:
         f"logs/{config['experiment']}/guilhot/attractor.log",
     conda:
@@ -32,7 +37,7 @@ rule guilhot_attractor:
     shell:
         "python -m dynsim.reproductions.guilhot_run attractor --outdir {params.outdir}"
         " --n-trials {params.n_trials} {params.max_pairs} --n-starts {params.n_starts}"
-        " --seed {params.seed} > {log} 2>&1"
+        " --seed {params.seed} {params.motif_systems} > {log} 2>&1"
 
 
 rule guilhot_groups:

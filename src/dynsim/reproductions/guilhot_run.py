@@ -181,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     a.add_argument("--max-pairs", type=int, default=None)
     a.add_argument("--n-starts", type=int, default=24)
     a.add_argument("--seed", type=int, default=0)
+    a.add_argument("--motif-systems", type=int, default=None)
     a.add_argument("--outdir", required=True)
     gr = sub.add_parser("groups", help="distances to master per group → CSV + figure")
     gr.add_argument("stores", nargs="+")
@@ -199,7 +200,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         outdir = Path(args.outdir)
         outdir.mkdir(parents=True, exist_ok=True)
         size = gbench.AttractorSize(n_trials=args.n_trials, max_pairs=args.max_pairs)
-        res = gbench.attractor_test_case(size, gbench.default_metrics(args.n_starts), args.seed)
+        res = gbench.attractor_test_case(
+            size, gbench.default_metrics(args.n_starts), args.seed,
+            motif_systems=args.motif_systems,
+        )
         for name, table in res.items():
             table.to_csv(outdir / f"{name}.csv", index=False)
         attractor_figure(res, outdir / "attractor.png")
