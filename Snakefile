@@ -32,10 +32,16 @@ if dynsim.config.insd_enabled(config):
     include: "workflow/rules/insd.smk"
 
 
+if "guilhot" in config:
+
+    include: "workflow/rules/guilhot.smk"
+
+
 rule all:
     input:
         SUMMARY,
         f"{RESULTS}/systems/results.md",
         insd_targets,
         talk_figures,
+        ([f"{RESULTS}/guilhot/guilhot2024.md"] if "guilhot" in config else []),
     default_target: True
