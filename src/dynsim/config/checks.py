@@ -87,6 +87,7 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     _check_selection(config)
     _check_time_normalize(config)
     _check_cluster(config)
+    _check_guilhot(config)
     return config
 
 
@@ -101,6 +102,23 @@ def _check_cluster(config: dict[str, Any]) -> None:
             "cluster.group_size > 1 (a grouped job trains one network at a time on its GPUs, "
             "using the node's CPUs); set it, or group_size: 1"
         )
+
+
+def _check_guilhot(config: dict[str, Any]) -> None:
+    """The Guilhot et al. 2024 reproduction compares every group with ``master`` of its
+    configuration, so the regimes must include it; its progress points must be strictly
+    increasing (one curve point each)."""
+    section = config.get("guilhot")
+    if section is None:
+        return
+    if "master" not in config.get("regimes", []):
+        raise ConfigError(
+            "config key 'guilhot': the reproduction compares each group with master, "
+            "which 'regimes' lacks"
+        )
+    points = section.get("progress") or []
+    if any(b <= a for a, b in zip(points, points[1:], strict=False)):
+        raise ConfigError(f"config key 'guilhot.progress': {points} is not strictly increasing")
 
 
 def _check_finite(value: Any, path: str) -> None:

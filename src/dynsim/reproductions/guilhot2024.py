@@ -103,8 +103,10 @@ def distances_to_master(
     Returns one row per network in a paper group (master excluded): the network's columns,
     ``group`` and ``d`` = the mean distance to the master networks of its configuration (one
     master per configuration in the paper; the mean over seeds here if there are several) and
-    ``n_master``. A configuration without a master gives NaN. Raises ``ValueError`` if the
-    matrix is not (n, n) or a column is missing.
+    ``n_master``; if ``networks`` has an ``accuracy`` column (final accuracy), also
+    ``master_accuracy`` = the lowest accuracy of those masters (the paper's filter keeps a
+    configuration only if its master reached accuracy 1). A configuration without a master
+    gives NaN. Raises ``ValueError`` if the matrix is not (n, n) or a column is missing.
     """
     m = np.asarray(matrix, dtype=float)
     n = len(networks)
@@ -122,7 +124,11 @@ def distances_to_master(
             continue
         masters = np.flatnonzero((nets["group"] == "master") & (config == config[i]))
         d = float(np.nanmean(m[i, masters])) if masters.size else float("nan")
-        rows.append({**row.to_dict(), "d": d, "n_master": int(masters.size)})
+        extra = {}
+        if "accuracy" in nets.columns:
+            acc = nets.loc[masters, "accuracy"].astype(float)
+            extra["master_accuracy"] = float(acc.min()) if masters.size else float("nan")
+        rows.append({**row.to_dict(), "d": d, "n_master": int(masters.size), **extra})
     return pd.DataFrame(rows)
 
 

@@ -20,7 +20,10 @@ import pandas as pd  # noqa: E402
 
 import dynsim.metrics as dm  # noqa: E402
 from dynsim.bench import guilhot as gbench  # noqa: E402
+from dynsim.pairwise import Selection, compute_over_learning  # noqa: E402
 from dynsim.reproductions import guilhot2024 as g  # noqa: E402
+from dynsim.reproductions import guilhot_analyses as ga  # noqa: E402
+from dynsim.reproductions import guilhot_figures as gf  # noqa: E402
 from dynsim.store import network_labels, open_network  # noqa: E402
 
 # One configuration = task × architecture × grid variant × seed (a seed replicates the
@@ -30,8 +33,8 @@ CONFIG_COLUMNS = ("task", "arch", "variant", "seed")
 
 def load_hidden(path: str | Path, epoch: str = "stimulus") -> tuple[np.ndarray, dict[str, Any]]:
     """A store's hidden states at its last checkpoint, the ``epoch`` time steps only:
-    ((trial, time, unit), labels). Raises ``ValueError`` naming the store if it has no such
-    epoch."""
+    ((trial, time, unit), labels incl. ``accuracy`` at that checkpoint). Raises
+    ``ValueError`` naming the store if it has no such epoch."""
     ds = open_network(path)
     hidden = ds["hidden"].isel(checkpoint=-1)
     if "epoch" not in ds.coords:
@@ -40,6 +43,7 @@ def load_hidden(path: str | Path, epoch: str = "stimulus") -> tuple[np.ndarray, 
     if not keep.any():
         raise ValueError(f"{path}: no time step of epoch {epoch!r}")
     labels = {**network_labels(ds), "path": str(path)}
+    labels["accuracy"] = float(ds["accuracy"].isel(checkpoint=-1))  # the master filter's
     labels.setdefault("variant", "")
     return np.asarray(hidden.isel(time=np.flatnonzero(keep)).values), labels
 
@@ -67,6 +71,60 @@ def group_distances(
             )
             tables.append(per.assign(metric=metric, protocol=protocol))
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+
+
+def learning_distances(
+    stores: Sequence[str | Path],
+    metrics: dict[str, dict[str, Any]],
+    progress: Sequence[float],
+    epoch: str = "stimulus",
+) -> pd.DataFrame:
+    """Dissimilarity over learning of the pretrained groups against master: per configuration,
+    :func:`dynsim.pairwise.compute_over_learning` of its pretrained networks (at each
+    ``progress`` point, checkpoints matched by training progress) versus its master's final
+    state (``reference``), then :func:`~dynsim.reproductions.guilhot_analyses.
+    learning_to_master`. Orientation ``correct`` only; CKA and Procrustes on the paper's scale.
+    Returns tidy rows with ``metric``."""
+    labels = []
+    for path in stores:
+        lab = {**network_labels(open_network(path)), "path": str(path)}
+        lab.setdefault("variant", "")
+        labels.append(lab)
+    nets = pd.DataFrame(labels)
+    nets["group"] = [g.group_of(r) for r in nets["regime"]]
+    key = nets[list(CONFIG_COLUMNS)].astype(str).agg("|".join, axis=1)
+    tables = []
+    for _, sub in nets.groupby(key, sort=True):
+        masters = sub.loc[sub.group == "master", "path"].tolist()
+        learners = sub.loc[sub.group.isin(ga.PRETRAINED_GROUPS), "path"].tolist()
+        if not masters or not learners:
+            continue  # no master: distances_to_master's NaN rows already report it
+        for metric, params in metrics.items():
+            ds = compute_over_learning(
+                metric, learners, list(progress), reference=masters,
+                selection=Selection(epoch=epoch), metric_params=params, progress=False,
+            )
+            tidy = ga.learning_to_master(ds)
+            tidy["d"] = gbench.paper_scale(metric, tidy["d"].to_numpy())
+            tables.append(tidy.assign(metric=metric))
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+
+
+def read_families(own: str | Path, families_from: dict[str, str]) -> tuple[pd.DataFrame, list]:
+    """This experiment's group table plus the other families' (``guilhot.families_from``):
+    (rows, [(family, path) of the tables not found]). A missing table is named, not an
+    error (that experiment may not have run yet)."""
+    tables, missing = [_read_groups(own)], []
+    for family, path in families_from.items():
+        if Path(path).is_file():
+            tables.append(_read_groups(path))
+        else:
+            missing.append((family, str(path)))
+    return pd.concat(tables, ignore_index=True), missing
+
+
+def _read_groups(path: str | Path) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False, na_values=[""])
 
 
 def attractor_figure(out: dict[str, pd.DataFrame], path: str | Path) -> None:
@@ -118,9 +176,24 @@ def docs_page(
     *,
     sources: dict[str, str],
     metrics: dict[str, Any] | None = None,
+    master_accuracy: float | None = None,
+    activations: Sequence[str] | None = None,
+    learning: pd.DataFrame | None = None,
+    missing_families: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """The generated ``docs/guilhot2024.md``: protocol, per orientation and metric the group
-    table and tests beside the paper's, the ordering verdict, and the attractor test case."""
+    """The generated ``docs/guilhot2024.md``: protocol, the configuration filters (what each
+    kept and dropped, every dropped configuration named), per orientation and metric the group
+    table and tests beside the paper's (per architecture family when there are several), the
+    ordering verdict, dissimilarity over learning, Spearman's ρ of dissimilarity against
+    accuracy difference, and the attractor test case. ``per`` holds every family's rows."""
+    all_rows, report = per, None
+    if master_accuracy is not None or activations is not None:  # the workflow passes both
+        per, report = ga.filter_configurations(
+            per, master_accuracy=master_accuracy, activations=activations,
+            config_columns=CONFIG_COLUMNS,
+        )
+    if "arch" not in per.columns:  # one family (a table without architecture labels)
+        per = per.assign(arch="")
     out = [
         "# Guilhot et al. 2024, reproduced",
         "",
@@ -142,18 +215,32 @@ def docs_page(
             else []
         ),
     ]
+    if report is not None:
+        out += _filters_markdown(report, master_accuracy, activations, all_rows)
+    else:
+        out += ["No configuration filter (every configuration kept).", ""]
+    families = sorted(per["arch"].astype(str).unique()) if len(per) else []
     for protocol, by_p in per.groupby("protocol", sort=False):
         for metric, sub in by_p.groupby("metric", sort=False):
-            described, tests = g.group_statistics(sub)
-            out += [
-                f"## {metric}, orientation `{protocol}`",
-                "",
-                g.groups_markdown(described, tests, metric),
-                "",
-                f"Paper's DSA ordering untrained > master_frozen > partial > full frozen: "
-                f"{g.ordering_verdict(described)}.",
-                "",
-            ]
+            for family, (described, tests) in ga.by_family(sub).items():
+                title = f" — family `{family}`" if len(families) > 1 else ""
+                out += [
+                    f"## {metric}, orientation `{protocol}`{title}",
+                    "",
+                    g.groups_markdown(described, tests, metric),
+                    "",
+                    f"Paper's DSA ordering untrained > master_frozen > partial > full frozen: "
+                    f"{g.ordering_verdict(described)}.",
+                    "",
+                ]
+                if family == "mamba" and metric.startswith("dsa"):
+                    out += ["Paper's Mamba DSA means: " + ", ".join(
+                        f"{k} {v:.2f}" for k, v in ga.PAPER_MAMBA_DSA.items()) + ".", ""]
+    for family, path in missing_families:
+        out += [f"Family `{family}`: its table `{path}` does not exist (run its experiment "
+                "first); not in the tables above.", ""]
+    out += _learning_markdown(learning)
+    out += _accuracy_markdown(per)
     out += [
         "## Attractor test case",
         "",
@@ -173,6 +260,77 @@ def docs_page(
     return "\n".join(out)
 
 
+def _filters_markdown(
+    report: pd.DataFrame,
+    master_accuracy: float | None,
+    activations: Sequence[str] | None,
+    rows: pd.DataFrame,
+) -> list[str]:
+    summary = ga.filter_summary(report)
+    out = [
+        "## Configurations kept",
+        "",
+        f"The paper's filters: activation in {list(activations) if activations else 'any'}; "
+        f"master's final accuracy ≥ {master_accuracy if master_accuracy is not None else '–'} "
+        "(`guilhot.activations`, `guilhot.master_accuracy`). "
+        f"{len(rows)} rows of distances before the filters.",
+        "",
+        "| filter | configurations dropped | remaining |",
+        "|---|---|---|",
+        *[f"| {r['filter']} | {r['dropped']} | {r['remaining']} |" for _, r in summary.iterrows()],
+        "",
+    ]
+    dropped = report[~report["kept"]]
+    if len(dropped):
+        out += ["| dropped configuration | master accuracy | reason |", "|---|---|---|"]
+        for _, r in dropped.iterrows():
+            name = "/".join(str(r[c]) for c in CONFIG_COLUMNS if str(r[c]))
+            out.append(f"| {name} | {g._fmt(float(r['master_accuracy']))} | {r['reason']} |")
+        out.append("")
+    return out
+
+
+def _learning_markdown(learning: pd.DataFrame | None) -> list[str]:
+    if learning is None or not len(learning):
+        return []
+    out = [
+        "## Dissimilarity over learning (pretrained groups against master)",
+        "",
+        "Each network at each training-progress point (checkpoints matched by progress) "
+        "against its master's final state, orientation `correct`; mean (n).",
+        "",
+    ]
+    table = learning.groupby(["metric", "group", "progress"])["d"].agg(["mean", "count"])
+    points = sorted(learning["progress"].unique())
+    out += ["| metric | group | " + " | ".join(f"progress {p:g}" for p in points) + " |",
+            "|---|---|" + "---|" * len(points)]
+    for (metric, group), sub in table.groupby(level=[0, 1]):
+        sub = sub.droplevel([0, 1])
+        cells = [f"{g._fmt(float(sub.at[p, 'mean']))} ({int(sub.at[p, 'count'])})"
+                 if p in sub.index else "–" for p in points]
+        out.append(f"| {metric} | {group} | " + " | ".join(cells) + " |")
+    return [*out, ""]
+
+
+def _accuracy_markdown(per: pd.DataFrame) -> list[str]:
+    if not {"accuracy", "master_accuracy"} <= set(per.columns) or not len(per):
+        return []
+    rho = ga.accuracy_spearman(ga.accuracy_relevance(per))
+    out = [
+        "## Dissimilarity against accuracy difference",
+        "",
+        "Spearman's ρ (scipy) between each network's distance to its master and |accuracy − "
+        "master accuracy| at the final checkpoint, over the kept configurations.",
+        "",
+        "| orientation | metric | n | ρ | p |",
+        "|---|---|---|---|---|",
+    ]
+    for _, r in rho.iterrows():
+        out.append(f"| {r['protocol']} | {r['metric']} | {r['n']} | {g._fmt(r['rho'])} | "
+                   f"{g._fmt(r['p'])} |")
+    return [*out, ""]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dynsim.reproductions.guilhot_run")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -190,12 +348,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     gr.add_argument("--epoch", default="stimulus")
     gr.add_argument("-o", "--output", required=True)
     gr.add_argument("--figure", required=True)
+    le = sub.add_parser("learning", help="pretrained groups against master over learning")
+    le.add_argument("stores", nargs="+")
+    le.add_argument("--metrics-json", required=True)
+    le.add_argument("--progress", required=True, help="comma-separated fractions")
+    le.add_argument("--epoch", default="stimulus")
+    le.add_argument("-o", "--output", required=True)
+    le.add_argument("--figure", required=True)
+    ac = sub.add_parser("accuracy", help="distance to master against accuracy difference")
+    fa = sub.add_parser("families", help="group-to-master per architecture family")
     d = sub.add_parser("docs", help="the generated docs page")
-    d.add_argument("--groups", required=True)
+    for p in (ac, fa, d):
+        p.add_argument("--groups", required=True)
+        p.add_argument("--master-accuracy", type=float, default=None)
+        p.add_argument("--activations", default=None, help="comma-separated; none = all")
+        p.add_argument("--families-json", default="{}")
+    for p in (ac, fa):
+        p.add_argument("-o", "--output", required=True)
+        p.add_argument("--figure", required=True)
     d.add_argument("--attractor", required=True)
+    d.add_argument("--learning", default=None)
     d.add_argument("--metrics-json", default=None)
     d.add_argument("-o", "--output", required=True)
     args = parser.parse_args(argv)
+    if args.cmd in ("accuracy", "families", "docs"):
+        per, missing = read_families(args.groups, json.loads(args.families_json))
+        activations = args.activations.split(",") if args.activations else None
+        kept, _ = ga.filter_configurations(
+            per, master_accuracy=args.master_accuracy, activations=activations,
+            config_columns=CONFIG_COLUMNS,
+        )
     if args.cmd == "attractor":
         outdir = Path(args.outdir)
         outdir.mkdir(parents=True, exist_ok=True)
@@ -213,12 +395,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         per.to_csv(args.output, index=False)
         groups_figure(per, args.figure)
+    elif args.cmd == "learning":
+        tidy = learning_distances(
+            args.stores, json.loads(args.metrics_json),
+            [float(x) for x in args.progress.split(",")], args.epoch,
+        )
+        tidy.to_csv(args.output, index=False)
+        gf.learning_figure(tidy, args.figure)
+    elif args.cmd == "accuracy":
+        rel = ga.accuracy_relevance(kept)
+        rho = ga.accuracy_spearman(rel)
+        rho.to_csv(args.output, index=False)
+        gf.accuracy_figure(rel, rho, args.figure)
+    elif args.cmd == "families":
+        rows = []
+        for (protocol, metric), sub in kept.groupby(["protocol", "metric"], sort=False):
+            for family, (described, _) in ga.by_family(sub).items():
+                rows.append(described.assign(protocol=protocol, metric=metric, family=family))
+        (pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()).to_csv(
+            args.output, index=False
+        )
+        gf.families_figure(kept, args.figure)
     else:
+        sources = {"groups": args.groups, "attractor": args.attractor}
+        learning = None
+        if args.learning:
+            sources["learning"] = args.learning
+            learning = _read_groups(args.learning) if Path(args.learning).stat().st_size > 1 \
+                else None
         page = docs_page(
-            pd.read_csv(args.groups, keep_default_na=False, na_values=[""]),
+            per,
             pd.read_csv(args.attractor),
-            sources={"groups": args.groups, "attractor": args.attractor},
+            sources=sources,
             metrics=json.loads(args.metrics_json) if args.metrics_json else None,
+            master_accuracy=args.master_accuracy,
+            activations=activations,
+            learning=learning,
+            missing_families=missing,
         )
         Path(args.output).write_text(page)
     return 0
