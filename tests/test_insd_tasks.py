@@ -334,7 +334,7 @@ def test_shared_task_keys_go_only_to_tasks_that_take_them(config):
 
 @pytest.mark.parametrize(
     ("params", "named"),
-    [({"flipflop": {"n_bits": 0}}, "task.params.flipflop"), ({"nope": {}}, "task.params")],
+    [({"flipflop": {"n_bits": 0}}, "task.params.flipflop.n_bits"), ({"nope": {}}, "task.params")],
 )
 def test_bad_task_params_name_the_key(config, params, named):
     config = copy.deepcopy(config)

@@ -227,7 +227,9 @@ def shared_motif_test(
     i ≠ j (metric, a, b, shared, d), shared = |set(a) ∩ set(b)| ∈ {1, 2, 3}.
 
     motif_dsa_input : ``"trial_mean"`` (the authors': DSA sees the trial-averaged trajectory,
-    (1, time, 3)) or ``"trials"`` (every trial, as CKA and Procrustes do).
+    (1, time, 3); an integer DSA rank above that trajectory's delay embedding is clamped to
+    the embedding's size, as the authors' package does silently) or ``"trials"`` (every
+    trial, as CKA and Procrustes do).
     dsa_overrides : DSA parameters changed for this test only (e.g. ``{"ridge": 1e-6}``: with
     n_delays 33 and delay_interval 6 a 200-step trajectory has 8 delay vectors, too few for
     an unregularised rank-8 fit, which dynsim refuses — NaN with the reason — where the
@@ -253,6 +255,14 @@ def shared_motif_test(
             params = {**params, **(dsa_overrides or {})}
         if metric == "dsa" and motif_dsa_input == "trial_mean":
             data = {k: v.mean(axis=0, keepdims=True) for k, v in systems.items()}
+            # The authors' rank 50 exceeds what one 200-step trajectory embeds (8 delay
+            # vectors at 33 delays 6 apart); their package clamps it silently, dynsim refuses
+            # it, so this reproduction clamps explicitly to the embedding's size.
+            n_time, n_units = next(iter(data.values())).shape[1:]
+            span = (params.get("n_delays", 1) - 1) * params.get("delay_interval", 1)
+            embedded = min(n_time - span, params.get("n_delays", 1) * n_units)
+            if isinstance(params.get("rank"), int) and params["rank"] > embedded:
+                params = {**params, "rank": embedded}
         mat = paper_scale(metric, dm.pairwise(data, metric, **params).values)
         for i, j in permutations(range(len(triples)), 2):
             shared = len(set(triples[i]) & set(triples[j]))
