@@ -157,3 +157,41 @@ def test_ray_only_where_it_saves_time() -> None:
     assert ray_saving_s(1e6, workers=1) < 0  # one CPU: never
     assert ray_saving_s(10.0, workers=2) < 0  # 2 CPUs: 5 s saved < 5.7 s start-up
     assert ray_saving_s(100.0, workers=2) == pytest.approx(50.0 - 5.7)
+
+
+@pytest.mark.parametrize("name", ["cka", "cka_debiased", "procrustes", "svcca", "cca", "shape"])
+def test_preparation_leaves_the_callers_activity_unchanged(name) -> None:
+    """Preparation centres and scales its own copy in place (one array per network): the
+    caller's activity, float64 as given (a view reaches the metric), is never modified."""
+    rng = np.random.default_rng(3)
+    activity = rng.normal(size=(4, 10, 5)) * 3.0 + 7.0
+    before = activity.copy()
+    dm.get(name).prepare(activity)
+    np.testing.assert_array_equal(activity, before)
+
+
+def test_centred_samples_refuses_bad_activity_with_the_same_errors() -> None:
+    """The single peak pass that now also tests finiteness gives the same errors as before:
+    non-finite values counted, constant (and all-zero) activity refused."""
+    for bad in (np.nan, np.inf, -np.inf):
+        activity = np.ones((2, 5, 3))
+        activity[1, 2, 0] = bad
+        with pytest.raises(dm.PreparationError, match="1 non-finite values"):
+            _linalg.centred_samples(activity)
+    for constant in (np.zeros((2, 5, 3)), np.full((2, 5, 3), 1 / 3)):
+        with pytest.raises(dm.PreparationError, match="zero variance"):
+            _linalg.centred_samples(constant)
+
+
+def test_pairwise_status_coordinate_as_before() -> None:
+    """The status coordinate is attached after construction (no deep copy of the N² strings):
+    same coordinates in the same order, object dtype, reasons naming the failed network."""
+    data = {f"n{k}": x for k, x in enumerate(networks(5, 4, 3, 8, 4))}
+    data["bad"] = np.full((3, 8, 4), np.nan)
+    out = dm.pairwise(data, "cka")
+    assert list(out.coords) == ["model_a", "model_b", "status"]
+    status = out.coords["status"].values
+    assert status.dtype == object and status.shape == (6, 6)
+    assert status[0, 1] == "" and status[0, 0] == ""
+    assert "network 'bad'" in status[0, 5] and "network 'bad'" in status[5, 5]
+    assert np.isnan(out.values[0, 5]) and np.isfinite(out.values[0, 1])

@@ -21,6 +21,7 @@ from dynsim.metrics.base import (
     PreparationError,
     as_samples,
     check_finite,
+    peak_of,
     power_of_two_scaled,
 )
 
@@ -60,13 +61,23 @@ def centred_samples(X: Any) -> np.ndarray:
     norm is at most ``CONSTANT_RTOL`` times the raw norm ("constant" is relative: centring a
     constant column leaves rounding residue of ~1e-16 of its value).
     """
-    raw = as_samples(X)
-    check_finite(raw)
+    given = as_samples(X)
+    # One pass gives both the finiteness test (a NaN or ±inf makes the peak non-finite) and
+    # the scale; check_finite then only runs to word the error.
+    peak = peak_of(given)
+    if not np.isfinite(peak):
+        check_finite(given)
     # Normalised before any square (Gram matrices, norms) so that any finite scale works;
     # a power of two, so the metrics' values are otherwise unchanged.
-    raw, _ = power_of_two_scaled(raw)
-    samples = raw - raw.mean(axis=0, keepdims=True)
-    if np.linalg.norm(samples) <= CONSTANT_RTOL * np.linalg.norm(raw):
+    raw, _ = power_of_two_scaled(given, peak)
+    raw_norm = np.linalg.norm(raw)
+    mean = raw.mean(axis=0, keepdims=True)
+    if raw is given:  # all zero (returned as given): never modify the caller's array
+        samples = raw - mean
+    else:  # our own scaled copy, centred in place: one array per network, not two (the
+        # first touch of fresh memory is a measurable part of preparing a network)
+        samples = np.subtract(raw, mean, out=raw)
+    if np.linalg.norm(samples) <= CONSTANT_RTOL * raw_norm:
         raise PreparationError("activity has zero variance (all units constant)")
     return samples
 
@@ -220,16 +231,34 @@ def _packing(n: int, k: int) -> tuple[np.ndarray, np.ndarray]:
     return np.ravel_multi_index(iu, (n, n)), weights
 
 
-def packed_gram(samples: np.ndarray, *, k: int = 0, transform: Any = None) -> np.ndarray:
+def packed_gram(
+    samples: np.ndarray,
+    *,
+    k: int = 0,
+    transform: Any = None,
+    out: np.ndarray | None = None,
+    work: np.ndarray | None = None,
+) -> np.ndarray:
     """The upper triangle (diagonal offset ``k``) of G = XXᵀ (or of ``transform(G)``),
     with off-diagonal entries times √2, as one vector g: ⟨g_a, g_b⟩ = ⟨G_a, G_b⟩_F for
     symmetric G (with a zero diagonal when k = 1). Half the memory and half the work of the
-    flattened n × n matrix."""
-    gram = samples @ samples.T
+    flattened n × n matrix.
+
+    ``out``: where to write g (a row of a run's stack); ``work``: an n × n float64 buffer for
+    G, reused across networks. Both only save allocations (fresh n² buffers per network
+    cost page faults); the values are the same, bit for bit."""
+    n = samples.shape[0]
+    if work is not None and work.shape == (n, n):
+        gram = np.matmul(samples, samples.T, out=work)
+    else:
+        gram = samples @ samples.T
     if transform is not None:
         gram = transform(gram)
-    flat, weights = _packing(gram.shape[0], k)
-    return gram.ravel()[flat] * weights
+    flat, weights = _packing(n, k)
+    if out is None:
+        return gram.ravel()[flat] * weights
+    np.take(gram.ravel(), flat, out=out)
+    return np.multiply(out, weights, out=out)
 
 
 def sample_space_similarities(
@@ -239,7 +268,7 @@ def sample_space_similarities(
     *,
     key: str,
     gram_dim: Callable[[int], int],
-    gram_of: Callable[[Any], np.ndarray],
+    gram_of: Callable[..., np.ndarray],
     cross_block: Callable[[list[Any], list[Any]], np.ndarray],
     max_gram_samples: int,
 ) -> np.ndarray | None:
@@ -248,7 +277,9 @@ def sample_space_similarities(
 
     Per pair, Gram space costs d = ``gram_dim(n)`` multiply-adds (an inner product of packed
     Gram vectors, :func:`packed_gram`), feature space n·p·q (one block of a stacked cross
-    product, ``cross_block(prepared list, prepared list)`` → block of similarities). The Gram
+    product, ``cross_block(prepared list, prepared list)`` → block of similarities;
+    ``gram_of(prepared, out=row, work=n × n buffer)`` may be called with buffers to write
+    into, as :func:`packed_gram` accepts them). The Gram
     vectors are built once per run and kept (in the :class:`Stacked` cache) when all of them
     fit :data:`STACK_BYTES`; otherwise, for each block, which adds their formation (n²·p/2
     per network and block) to the Gram cost. The cheaper form is used; both give the same
@@ -280,10 +311,13 @@ def sample_space_similarities(
                 return np.stack([gram_of(prepared[i]) for i in idx.tolist()])
             cache = cache_of(prepared)
             if key not in cache:
-                stacked = np.zeros((len(prepared), d))
+                stacked = np.empty((len(prepared), d))
+                work = np.empty((n, n))  # one Gram buffer for all networks
                 for i, p in enumerate(prepared):
                     if p is not None and p.samples.shape[0] == n:
-                        stacked[i] = gram_of(p)
+                        gram_of(p, out=stacked[i], work=work)
+                    else:
+                        stacked[i] = 0.0
                 cache[key] = stacked
             return index_rows(cache[key], idx)
 

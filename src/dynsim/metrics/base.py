@@ -128,20 +128,28 @@ def as_trial_list(X: Any, *, dtype: type = np.float64) -> list[np.ndarray]:
     return trials
 
 
-def power_of_two_scaled(arr: np.ndarray) -> tuple[np.ndarray, int]:
+def power_of_two_scaled(arr: np.ndarray, peak: float | None = None) -> tuple[np.ndarray, int]:
     """``arr`` · 2^−e with e chosen so that max|arr · 2^−e| lies in [0.5, 1), and e.
 
     Scale-invariant metrics normalise with this *before* squaring anything, so activity of
     any finite magnitude (1e-150 … 1e150 and beyond) neither overflows nor underflows in Gram
     matrices and sums of squares. Multiplying by a power of two is exact, so the metric's
     result is unchanged, bit for bit, for activity whose squares were representable already.
-    All-zero input is returned as it is (e = 0). ``arr`` must be finite.
+    All-zero input is returned as it is (e = 0). ``arr`` must be finite. ``peak``: max|arr|
+    when the caller has it (:func:`peak_of`), to save a pass over the data.
     """
-    peak = float(np.max(np.abs(arr), initial=0.0))
+    if peak is None:
+        peak = peak_of(arr)
     if peak == 0.0:
         return arr, 0
     exponent = int(np.frexp(peak)[1])
     return np.ldexp(arr, -exponent), exponent
+
+
+def peak_of(arr: np.ndarray) -> float:
+    """max|arr| (0 for an empty array) as max(max, −min): the same value without an |arr|
+    temporary; NaN when ``arr`` holds a NaN, inf when it holds ±inf."""
+    return float(max(np.max(arr, initial=0.0), -np.min(arr, initial=0.0)))
 
 
 def as_samples(X: Any) -> np.ndarray:

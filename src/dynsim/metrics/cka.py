@@ -82,7 +82,8 @@ class CKA(InnerProductMetric):
         norm = np.sqrt(np.linalg.norm(cross))
         if norm == 0:
             raise PreparationError("activity has zero variance (all units constant)")
-        return PreparedCKA(samples=low_rank_form(samples / norm, cross))
+        # In place: ``samples`` is centred_samples' own array (one array per network).
+        return PreparedCKA(samples=low_rank_form(np.divide(samples, norm, out=samples), cross))
 
     def similarity(self, a: PreparedCKA, b: PreparedCKA) -> float:
         if a.samples.shape[0] != b.samples.shape[0]:
@@ -106,7 +107,7 @@ class CKA(InnerProductMetric):
             pairs,
             key="cka_gram",
             gram_dim=lambda n: n * (n + 1) // 2,
-            gram_of=lambda p: packed_gram(p.samples),
+            gram_of=lambda p, **buffers: packed_gram(p.samples, **buffers),
             cross_block=lambda a, b: cross_frobenius_sq(
                 [p.samples for p in a], [p.samples for p in b]
             ),

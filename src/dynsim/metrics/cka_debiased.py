@@ -156,7 +156,7 @@ class DebiasedCKA(InnerProductMetric):
             pairs,
             key="cka_debiased_gram",
             gram_dim=lambda n: n * (n - 1) // 2,
-            gram_of=lambda p: packed_gram(p.samples, k=1, transform=u_centre),
+            gram_of=lambda p, **buffers: packed_gram(p.samples, k=1, transform=u_centre, **buffers),
             cross_block=_hsic_u_block,
             max_gram_samples=_MAX_GRAM_SAMPLES,
         )

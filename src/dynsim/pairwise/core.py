@@ -167,12 +167,13 @@ def assemble(
     matrix = np.full((n_a, n_b_), np.nan)
     status = np.full((n_a, n_b_), "not computed", dtype=object)
     i, j = pairs[:, 0], pairs[:, 1]
+    reasons = np.asarray(reasons, dtype=object)
     matrix[i, j] = values
-    status[i, j] = np.asarray(reasons, dtype=object)
+    status[i, j] = reasons
     if one_set:
         if metric.symmetric:
             matrix[j, i] = values
-            status[j, i] = np.asarray(reasons, dtype=object)
+            status[j, i] = reasons
         for k in range(n_a):
             failed = network_reasons[k] if network_reasons is not None else OK
             matrix[k, k] = np.nan if failed else 0.0

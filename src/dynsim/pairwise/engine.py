@@ -292,8 +292,13 @@ def _run(
     def record(k: int, result: tuple[np.ndarray, list[str]]) -> None:
         idx = batches[k]
         values[idx] = result[0]
-        for pos, r in zip(idx, result[1], strict=True):
-            pair_reasons[pos] = r
+        # Only failed pairs carry a reason (a batch may be the whole matrix: no Python loop
+        # over its computed pairs).
+        failed = np.asarray(result[1], dtype=object).astype(bool)  # "" is False
+        if len(failed) != len(idx):
+            raise ValueError(f"batch {k}: {len(failed)} reasons for {len(idx)} pairs")
+        for pos in np.flatnonzero(failed).tolist():
+            pair_reasons[idx[pos]] = result[1][pos]
         store.save(k, *result)
         bar.update(len(idx))
 
@@ -453,15 +458,21 @@ def to_dataarray(result: Result) -> xr.DataArray:
     """The matrix as :func:`dynsim.metrics.pairwise` returns it: a DataArray named after the
     metric with a ``status`` coordinate (and, for stores, the label coordinates)."""
     nets_a, nets_b = result.nets_a, result.nets_b or result.nets_a
-    return xr.DataArray(
+    matrix = xr.DataArray(
         result.matrix,
         dims=("model_a", "model_b"),
-        coords={
-            "model_a": [n.name for n in nets_a],
-            "model_b": [n.name for n in nets_b],
-            "status": (("model_a", "model_b"), result.status),
-            **_label_coords(nets_a, nets_b),
-        },
+        coords={"model_a": [n.name for n in nets_a], "model_b": [n.name for n in nets_b]},
         name=result.metric.name,
         attrs={**result.metric.attrs(), "direction": "distance (0 = identical)"},
+    )
+    # Added after construction, in the same order as before: the DataArray constructor
+    # deep-copies its coordinates, which for the (n_a, n_b) object array of status strings
+    # is one Python call per entry (~0.02 s of a 300-network CKA run's ~0.2 s). The status
+    # array is this run's own (from ``assemble``), so sharing it copies nothing the caller
+    # could see changed.
+    return matrix.assign_coords(
+        {
+            "status": (("model_a", "model_b"), result.status),
+            **_label_coords(nets_a, nets_b),
+        }
     )
