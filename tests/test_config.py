@@ -286,3 +286,17 @@ def test_schema_model_params_match_the_classes():
         sorted(ACTIVATIONS)
     )
     assert tuple(per_arch["mamba"]["properties"]["hidden"]["enum"]) == HIDDEN_CHOICES
+
+
+def test_epoch_names_are_the_recorded_test_epochs():
+    """The config check answers compare.epoch from a task's epoch_names without generating
+    trials (no torch); that holds only if every test trial runs through all of them."""
+    from dynsim import tasks
+
+    for name in tasks.available():
+        task = tasks.get(name)
+        if getattr(task, "epoch_names", None) is None:
+            continue
+        batch = task.test_batch(n_repeats=1, seed=0)
+        for labels in batch.epoch_labels():
+            assert {str(e) for e in labels if e} == set(task.epoch_names), name
