@@ -160,7 +160,10 @@ def test_compare_on_the_cluster_equals_in_process(tmp_path, cluster, activity):
     a = xr.open_zarr(tmp_path / "here.zarr").load()
     b = xr.open_zarr(tmp_path / "there.zarr").load()
     assert b.attrs["backend"] == "ray" and a.attrs["backend"] == "inprocess"
-    np.testing.assert_array_equal(a["distance"].values, b["distance"].values)
+    # The engine's contract across backends and batchings (tests/test_static_fast_path.py):
+    # equal to 1e-12 — CKA's blocked products round by the block they are computed in, and a
+    # Ray task's block holds only its batch's networks (measured: 1 ulp on 4 of 16 entries).
+    np.testing.assert_allclose(a["distance"].values, b["distance"].values, rtol=0, atol=1e-12)
     assert (b["status"].values == "").all()
 
 
