@@ -297,6 +297,21 @@ def test_panel_learning_maps_agreement_accuracy_render(tmp_path):
         figs.learning_curves(large["cka"], tmp_path / "x.png")
 
 
+def test_mds_map_widens_for_long_level_names_instead_of_squeezing_the_map(tmp_path):
+    # curricula's regimes (e.g. "pretrain_basic_anti_frozen") once squeezed the map to a
+    # narrow strip beside its legend: the extra legend width must be added to the file
+    def mds_width(regimes: tuple[str, ...], name: str) -> int:
+        labels = factorial(tasks=("anti_pdm_delay",), archs=("gru",), seeds=(0,), regimes=regimes)
+        matrix = make_matrix(block_distance([0, 0, 1, 1]), labels)
+        return _pixels(figs.mds_map(matrix, tmp_path / name))[0]
+
+    short = ("a", "b", "c", "d")
+    long = ("master", "pretrain_basic_anti_frozen", "pretrain_unfrozen", "untrained")
+    extra = figs.text_width(["pretrain_basic_anti_frozen"], 8) - figs.text_width(["regime"], 8)
+    grown = (mds_width(long, "long.png") - mds_width(short, "short.png")) / 150  # in, 150 dpi
+    assert grown > 0.9 * extra, (grown, extra)
+
+
 def test_cli_figure_kinds_and_clear_errors(tmp_path, capsys):
     stores = []
     for name, matrix in _experiment(2).items():
