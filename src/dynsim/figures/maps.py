@@ -37,8 +37,8 @@ def mds_map(matrix: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     (:func:`~dynsim.figures.data.classical_mds`), one panel per varied factor with the points
     coloured by its levels (the same coordinates in every panel); the axes give each
     component's share of the variance. Each panel is a 3.6 in map plus its legend's measured
-    width, so long level names widen the file rather than squeeze the map. Returns the path. Raises ValueError when the matrix is
-    not square over one set of networks."""
+    width, so long level names widen the file rather than squeeze the map. Returns the path.
+    Raises ValueError when the matrix is not square over one set of networks."""
     order = network_order(matrix)  # checks squareness; models in stored order
     models = list(order.models)
     d = matrix["distance"].sel(model_a=models, model_b=models).values
