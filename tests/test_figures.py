@@ -342,3 +342,26 @@ def test_figures_import_without_torch():
     code = "import sys, dynsim.figures; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_summary_caption_shows_the_summary_text_in_the_report(tmp_path):
+    # Snakemake's report offers a Markdown result only as a download; the caption
+    # (workflow/report/summary.rst) includes the file so that its text is on the report's page.
+    # Rendered as snakemake.report.ReportObject.render does: Jinja, then docutils to HTML.
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    import jinja2
+    from docutils.core import publish_parts
+
+    summary = tmp_path / "summary.md"
+    summary.write_text(
+        "# dynsim experiment summary\n\n| metric | p (BH) |\n|---|---|\n| cka | 0.064 |\n",
+        encoding="utf-8",
+    )
+    caption = Path(__file__).parents[1] / "workflow" / "report" / "summary.rst"
+    rst = jinja2.Environment().from_string(caption.read_text(encoding="utf-8"))
+    html = publish_parts(
+        rst.render(snakemake=SimpleNamespace(output=[str(summary)])), writer="html"
+    )["body"]
+    assert "# dynsim experiment summary" in html and "| cka | 0.064 |" in html
