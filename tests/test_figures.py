@@ -297,6 +297,21 @@ def test_panel_learning_maps_agreement_accuracy_render(tmp_path):
         figs.learning_curves(large["cka"], tmp_path / "x.png")
 
 
+def test_mds_map_widens_for_long_level_names_instead_of_squeezing_the_map(tmp_path):
+    # curricula's regimes (e.g. "pretrain_basic_anti_frozen") once squeezed the map to a
+    # narrow strip beside its legend: the extra legend width must be added to the file
+    def mds_width(regimes: tuple[str, ...], name: str) -> int:
+        labels = factorial(tasks=("anti_pdm_delay",), archs=("gru",), seeds=(0,), regimes=regimes)
+        matrix = make_matrix(block_distance([0, 0, 1, 1]), labels)
+        return _pixels(figs.mds_map(matrix, tmp_path / name))[0]
+
+    short = ("a", "b", "c", "d")
+    long = ("master", "pretrain_basic_anti_frozen", "pretrain_unfrozen", "untrained")
+    extra = figs.text_width(["pretrain_basic_anti_frozen"], 8) - figs.text_width(["regime"], 8)
+    grown = (mds_width(long, "long.png") - mds_width(short, "short.png")) / 150  # in, 150 dpi
+    assert grown > 0.9 * extra, (grown, extra)
+
+
 def test_cli_figure_kinds_and_clear_errors(tmp_path, capsys):
     stores = []
     for name, matrix in _experiment(2).items():
@@ -327,3 +342,26 @@ def test_figures_import_without_torch():
     code = "import sys, dynsim.figures; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_summary_caption_shows_the_summary_text_in_the_report(tmp_path):
+    # Snakemake's report offers a Markdown result only as a download; the caption
+    # (workflow/report/summary.rst) includes the file so that its text is on the report's page.
+    # Rendered as snakemake.report.ReportObject.render does: Jinja, then docutils to HTML.
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    import jinja2
+    from docutils.core import publish_parts
+
+    summary = tmp_path / "summary.md"
+    summary.write_text(
+        "# dynsim experiment summary\n\n| metric | p (BH) |\n|---|---|\n| cka | 0.064 |\n",
+        encoding="utf-8",
+    )
+    caption = Path(__file__).parents[1] / "workflow" / "report" / "summary.rst"
+    rst = jinja2.Environment().from_string(caption.read_text(encoding="utf-8"))
+    html = publish_parts(
+        rst.render(snakemake=SimpleNamespace(output=[str(summary)])), writer="html"
+    )["body"]
+    assert "# dynsim experiment summary" in html and "| cka | 0.064 |" in html

@@ -12,7 +12,7 @@ import xarray as xr
 from matplotlib.figure import Figure
 from scipy.stats import spearmanr
 
-from dynsim.figures.common import factor_colours, save_figure
+from dynsim.figures.common import factor_colours, save_figure, text_width
 from dynsim.figures.data import (
     accuracy_pairs,
     classical_mds,
@@ -27,23 +27,35 @@ from dynsim.figures.heatmap import checkpoint_phrase
 __all__ = ["accuracy_figure", "agreement_figure", "mds_map"]
 
 _MARKERS = "osD^vP*Xph"
+_FONT = 8  # legend font size (points)
+_MAP = 3.6  # inches of map per panel
+_LEGEND_PAD = 0.6  # inches of legend marker, gaps and frame besides the text
 
 
 def mds_map(matrix: xr.Dataset, path: str | os.PathLike[str]) -> Path:
     """Networks placed by classical MDS of one metric's distances
     (:func:`~dynsim.figures.data.classical_mds`), one panel per varied factor with the points
     coloured by its levels (the same coordinates in every panel); the axes give each
-    component's share of the variance. Returns the path. Raises ValueError when the matrix is
-    not square over one set of networks."""
+    component's share of the variance. Each panel is a 3.6 in map plus its legend's measured
+    width, so long level names widen the file rather than squeeze the map. Returns the path.
+    Raises ValueError when the matrix is not square over one set of networks."""
     order = network_order(matrix)  # checks squareness; models in stored order
     models = list(order.models)
     d = matrix["distance"].sel(model_a=models, model_b=models).values
     coords, explained = classical_mds(d)
     factors = varied_factors(matrix) or ["task"]
     factors = [f for f in factors if f"{f}_a" in matrix.coords] or []
-    ncols = max(len(factors), 1)
-    fig = Figure(figsize=(4.4 * ncols, 4.4), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, ncols, squeeze=False)).ravel()
+    # each panel: a 3.6 in map plus its legend's measured width, so that long level names
+    # (e.g. curricula's regimes) widen the figure instead of squeezing the map
+    legends = [
+        text_width([*dict.fromkeys(factor_levels(matrix, f)), f], _FONT) + _LEGEND_PAD
+        for f in factors
+    ] or [0.0]
+    widths = [_MAP + w for w in legends]
+    fig = Figure(figsize=(sum(widths), _MAP + 0.8), layout="constrained")
+    axes = np.atleast_1d(
+        fig.subplots(1, len(widths), squeeze=False, gridspec_kw={"width_ratios": widths})
+    ).ravel()
     for ax, factor in zip(axes, factors or [None], strict=True):
         if factor is None:
             ax.scatter(coords[:, 0], coords[:, 1], s=40, color="tab:blue", edgecolor="k", lw=0.5)
@@ -64,8 +76,8 @@ def mds_map(matrix: xr.Dataset, path: str | os.PathLike[str]) -> Path:
                 )
             ax.legend(
                 title=factor,
-                fontsize=8,
-                title_fontsize=8,
+                fontsize=_FONT,
+                title_fontsize=_FONT,
                 loc="upper left",
                 bbox_to_anchor=(1.0, 1.0),
                 frameon=False,
