@@ -260,6 +260,7 @@ def test_yang_multitask_networks_train_once(tmp_path):
             **{"max_steps": 10, "eval_every": 5, "checkpoints": [0.0, 1.0]},
             **{"batch_size": 16, "eval_trials": 16},
         },
+        "compare": {"learning": [0.0, 1.0]},  # each one of the checkpoints (checked)
     }
     path = tmp_path / "yang.yaml"
     path.write_text(yaml.safe_dump(config))
