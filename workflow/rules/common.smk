@@ -105,17 +105,19 @@ def activation_stores(wildcards=None):
     return [f"{RESULTS}/activations/{key}.zarr" for key in SPECS]
 
 
-# The activation stores listed for `dynsim compare --inputs-from`; tiles of compare.tile_pairs.
+# The activation stores listed for `dynsim compare --inputs-from` and `dynsim summary
+# --networks-from` (no command line grows with the networks); tiles of compare.tile_pairs.
 NETWORK_LIST = f"{RESULTS}/similarity/networks.txt"
 TILES = f"{RESULTS}/similarity/.tiles"
 
 
 def write_list(path, items, log):
-    """Write ``items`` one per line to ``path`` (the network list), their count to ``log``."""
+    """Write ``items`` one per line to ``path`` (a list file read by a ``--...-from FILE``
+    option), their count to ``log``."""
     with open(path, "w") as listing:
         listing.writelines(f"{item}\n" for item in items)
     with open(log, "w") as note:
-        note.write(f"{len(items)} activation stores listed in {path}\n")
+        note.write(f"{len(items)} files listed in {path}\n")
 
 
 def metric_tiles(wildcards):

@@ -20,6 +20,7 @@ import pandas as pd  # noqa: E402
 
 import dynsim.metrics as dm  # noqa: E402
 from dynsim.bench import guilhot as gbench  # noqa: E402
+from dynsim.pairwise.tiles import read_list  # noqa: E402
 from dynsim.reproductions import guilhot2024 as g  # noqa: E402
 from dynsim.store import network_labels, open_network  # noqa: E402
 
@@ -184,7 +185,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     a.add_argument("--motif-systems", type=int, default=None)
     a.add_argument("--outdir", required=True)
     gr = sub.add_parser("groups", help="distances to master per group → CSV + figure")
-    gr.add_argument("stores", nargs="+")
+    gr.add_argument("stores", nargs="*")
+    gr.add_argument(
+        "--inputs-from", default=None, metavar="FILE",
+        help="a file listing activation stores, one per line (after any STORES)",
+    )
     gr.add_argument("--metrics-json", required=True)
     gr.add_argument("--protocols", default="correct,guilhot2024")
     gr.add_argument("--epoch", default="stimulus")
@@ -208,8 +213,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             table.to_csv(outdir / f"{name}.csv", index=False)
         attractor_figure(res, outdir / "attractor.png")
     elif args.cmd == "groups":
+        stores = list(args.stores) + (
+            [str(p) for p in read_list(args.inputs_from)] if args.inputs_from else []
+        )
+        if not stores:
+            parser.error("groups: no inputs: give STORES or --inputs-from FILE")
         per = group_distances(
-            args.stores, json.loads(args.metrics_json), args.protocols.split(","), args.epoch
+            stores, json.loads(args.metrics_json), args.protocols.split(","), args.epoch
         )
         per.to_csv(args.output, index=False)
         groups_figure(per, args.figure)
