@@ -23,13 +23,14 @@ pytestmark = pytest.mark.slow
 def longest_commands(out: str) -> dict[str, int]:
     """Per rule, the length (characters) of the longest shell command in the output of
     ``snakemake -n -p``: a job's block starts with ``rule NAME:`` (``localrule NAME:``) and
-    its command runs from ``Shell command:`` to the next blank line."""
+    its command runs from ``Shell command:`` to the next blank line (or the closing job
+    statistics); ``Shell command: None`` (a ``run:`` rule) is no command."""
     longest: dict[str, int] = {}
     rule = None
     command: list[str] | None = None
     for line in out.splitlines():
         if command is not None:
-            if line.strip():
+            if line.strip() and not line.startswith("Job stats:"):
                 command.append(line)
                 continue
             longest[rule] = max(longest.get(rule, 0), len("\n".join(command)))
@@ -37,7 +38,7 @@ def longest_commands(out: str) -> dict[str, int]:
         match = re.match(r"(?:local)?rule (\w+):$", line)
         if match:
             rule = match.group(1)
-        elif line.startswith("Shell command: "):
+        elif line.startswith("Shell command: ") and line != "Shell command: None":
             assert rule is not None, line
             command = [line.removeprefix("Shell command: ")]
     if command is not None:
@@ -62,7 +63,8 @@ def test_longest_command_parser():
     out = (
         "rule a:\n    output: x\nShell command: echo 1234\n\n"
         "localrule b:\n    output: y\nShell command: echo 1\n  more\n\n"
-        "rule a:\nShell command: echo 12\n"
+        "rule a:\nShell command: echo 12\n\n"
+        "localrule all:\n    input: x, y\nShell command: None\nJob stats:\njob  count\n"
     )
     assert longest_commands(out) == {"a": len("echo 1234"), "b": len("echo 1\n  more")}
 
