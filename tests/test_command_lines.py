@@ -125,6 +125,21 @@ def test_list_file_options_fail_naming_the_file_or_option(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+def test_guilhot_groups_list_file_errors_name_the_file(tmp_path, capsys):
+    from dynsim.reproductions import guilhot_run
+
+    missing = tmp_path / "missing.txt"
+    rest = ["--metrics-json", "{}", "-o", str(tmp_path / "g.csv"), "--figure", "g.png"]
+    for argv, named in (
+        (["groups", "--inputs-from", str(missing), *rest], str(missing)),
+        (["groups", *rest], "--inputs-from"),
+    ):
+        with pytest.raises(SystemExit) as exit_:
+            guilhot_run.main(argv)
+        assert exit_.value.code == 2 and named in capsys.readouterr().err
+    assert not (tmp_path / "g.csv").exists()
+
+
 def test_checkpoints_from_a_list_equal_checkpoints_as_arguments(tmp_path):
     """`battery ood --checkpoints-from FILE` = `--checkpoints A B` on two tiny trained
     flip-flop networks (data identical, value by value)."""

@@ -213,9 +213,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             table.to_csv(outdir / f"{name}.csv", index=False)
         attractor_figure(res, outdir / "attractor.png")
     elif args.cmd == "groups":
-        stores = list(args.stores) + (
-            [str(p) for p in read_list(args.inputs_from)] if args.inputs_from else []
-        )
+        stores = list(args.stores)
+        if args.inputs_from:
+            try:
+                stores += [str(p) for p in read_list(args.inputs_from)]
+            except (OSError, ValueError) as err:  # names the list file
+                parser.error(f"groups --inputs-from: {err}")
         if not stores:
             parser.error("groups: no inputs: give STORES or --inputs-from FILE")
         per = group_distances(
