@@ -249,9 +249,10 @@ def test_tiny_config_through_the_slurm_profile_equals_a_local_run(slurm_cluster,
     assert "slurm-status-command" not in log  # the profile's setting was accepted
     print(f"tiny config on SLURM: {elapsed:.0f} s")
     # Every job went through SLURM, the networks in groups of two: 2 group jobs, 6 compare,
-    # 6 figures, the summary and the systems bench.
+    # 12 figures (3 heatmaps, 3 learning curves, the panel, 3 MDS maps, metric agreement,
+    # distance vs accuracy), the summary and the systems bench.
     submitted = log.count("has been submitted with SLURM jobid")
-    assert submitted == 2 + 6 + 6 + 1 + 1, log[-6000:]
+    assert submitted == 2 + 6 + 12 + 1 + 1, log[-6000:]
     # Every job SLURM ran (squeue keeps finished ones for MinJobAge) completed, and none
     # asked for more CPUs than the config says a node has.
     jobs = subprocess.run(
