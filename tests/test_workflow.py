@@ -226,6 +226,13 @@ def test_end_to_end_grid_of_two_hidden_sizes(tmp_path):
     argv = ["summary", "--networks", *map(str, stores), "--matrices", *matrices, "-o", str(summary)]
     assert main(argv) == 0
     assert "| pdm / leaky_rnn / master / hidden_size8 / seed 0 |" in summary.read_text()
+    # The workflow's form (rule summary): the stores listed in a file, same summary.
+    listing = tmp_path / "stores.txt"
+    listing.write_text("".join(f"{store}\n" for store in stores))
+    listed = tmp_path / "summary_listed.md"
+    argv = ["summary", "--networks-from", str(listing), "--matrices", *matrices, "-o", str(listed)]
+    assert main(argv) == 0
+    assert listed.read_text() == summary.read_text()
 
 
 @pytest.mark.parametrize("name", ["curricula.yaml", "yang2019.yaml", "guilhot2024.yaml"])

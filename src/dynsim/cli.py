@@ -275,7 +275,15 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_cmd_figure)
 
     p = sub.add_parser("summary", help="Markdown summary of an experiment's networks and matrices")
-    p.add_argument("--networks", nargs="+", type=Path, required=True)
+    p.add_argument("--networks", nargs="*", type=Path, default=[], help="activation stores")
+    p.add_argument(
+        "--networks-from",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a file listing activation stores, one per line (after any --networks), as "
+        "compare's --inputs-from: the command line stays short however many networks",
+    )
     p.add_argument("--matrices", nargs="+", type=Path, required=True)
     p.add_argument("-o", "--out", type=Path, required=True)
     p.set_defaults(func=_cmd_summary)
@@ -356,6 +364,14 @@ def main(argv: list[str] | None = None) -> int:
         choices=["predictivity", "similarity", "fixed_points", "decoding", "ood", "summary"],
     )
     p.add_argument("--checkpoints", nargs="*", type=Path, default=[], help="from `train`")
+    p.add_argument(
+        "--checkpoints-from",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a file listing checkpoints, one per line (after any --checkpoints), as "
+        "compare's --inputs-from: the command line stays short however many networks",
+    )
     p.add_argument("--matrices", nargs="*", type=Path, default=[], help="from `compare`")
     p.add_argument(
         "--data", nargs="*", type=Path, default=[], help="summary: the analyses' .zarr outputs"
@@ -784,11 +800,25 @@ def _cmd_figure(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listed(paths: list[Path], listing: Path | None, option: str) -> list[Path]:
+    """``paths`` followed by the paths listed in the file ``listing`` (one per line; see
+    :func:`dynsim.pairwise.tiles.read_list`), for an ``OPTION`` / ``OPTION-from FILE`` pair.
+    Raises FileNotFoundError / ValueError naming a missing or empty list file, ValueError
+    naming ``option`` when neither gives a path."""
+    from dynsim.pairwise.tiles import read_list
+
+    paths = list(paths) + (read_list(listing) if listing is not None else [])
+    if not paths:
+        raise ValueError(f"no inputs: give {option} PATH ... or {option}-from FILE")
+    return paths
+
+
 def _cmd_summary(args: argparse.Namespace) -> int:
     from dynsim.analysis import experiment_summary
 
+    networks = _listed(args.networks, args.networks_from, "--networks")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(experiment_summary(args.networks, args.matrices))
+    args.out.write_text(experiment_summary(networks, args.matrices))
     print(f"summary → {args.out}")
     return 0
 
@@ -875,9 +905,12 @@ def _cmd_battery(args: argparse.Namespace) -> int:
         write_summary(args.data, args.out)
         print(f"battery summary → {args.out}")
         return 0
+    checkpoints = list(args.checkpoints)
+    if args.checkpoints_from is not None:
+        checkpoints = _listed(checkpoints, args.checkpoints_from, "--checkpoints")
     run_analysis(
         args.analysis,
-        checkpoints=args.checkpoints,
+        checkpoints=checkpoints,
         matrices=args.matrices,
         params=json.loads(args.params_json) if args.params_json else {},
         n_repeats=args.n_repeats,

@@ -62,7 +62,9 @@ def stacked_specs_json(wildcards):
 
 
 # Networks that reuse another's training (Yang-family multitask networks of other task names).
-TRAINING_SOURCES = dynsim.config.training_sources(config)
+TRAINING_SOURCES = dynsim.config.training_sources(config, SPECS.values())
+# Whether any network trains against earlier links of an INSD chain (regime insd_<k>, k > 0).
+HAS_CHAINS = any((dynsim.regimes.insd_position(spec.regime) or 0) > 0 for spec in SPECS.values())
 
 
 def training_source(wildcards):
@@ -105,17 +107,19 @@ def activation_stores(wildcards=None):
     return [f"{RESULTS}/activations/{key}.zarr" for key in SPECS]
 
 
-# The activation stores listed for `dynsim compare --inputs-from`; tiles of compare.tile_pairs.
+# The activation stores listed for `dynsim compare --inputs-from` and `dynsim summary
+# --networks-from` (no command line grows with the networks); tiles of compare.tile_pairs.
 NETWORK_LIST = f"{RESULTS}/similarity/networks.txt"
 TILES = f"{RESULTS}/similarity/.tiles"
 
 
 def write_list(path, items, log):
-    """Write ``items`` one per line to ``path`` (the network list), their count to ``log``."""
+    """Write ``items`` one per line to ``path`` (a list file read by a ``--...-from FILE``
+    option), their count to ``log``."""
     with open(path, "w") as listing:
         listing.writelines(f"{item}\n" for item in items)
     with open(log, "w") as note:
-        note.write(f"{len(items)} activation stores listed in {path}\n")
+        note.write(f"{len(items)} files listed in {path}\n")
 
 
 def metric_tiles(wildcards):
@@ -154,12 +158,18 @@ def compare_options(wildcards):
     return " ".join(flags)
 
 
-def ray_options(wildcards):
+def ray_options(wildcards=None):
     ray = config["ray"]
     flags = [f"--object-store-mb {ray['object_store_mb']}", f"--ray {ray['training']}"]
     if ray["address"]:
         flags.append(f"--ray-address {ray['address']}")
     return " ".join(flags)
+
+
+# Parse-time constants where a per-job function would give every job the same value: each
+# function Snakemake calls per job costs it a signature inspection (measured: the largest
+# single cost of `snakemake -n` for 10,000 networks; docs/cluster.md).
+RAY_OPTIONS = ray_options()
 
 
 def similarity_stores(wildcards=None):

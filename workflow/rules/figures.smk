@@ -134,7 +134,9 @@ rule accuracy_figure:
 
 rule summary:
     input:
-        networks=activation_stores,
+        # The activation stores, listed in a file (rule network_list): a command line of the
+        # same length for 4 or 10,000 networks.
+        networks=NETWORK_LIST,
         matrices=similarity_stores,
         figures=heatmaps,
     output:
@@ -148,5 +150,5 @@ rule summary:
     conda:
         "../../envs/dynsim.yaml"
     shell:
-        "dynsim summary --networks {input.networks} --matrices {input.matrices}"
+        "dynsim summary --networks-from {input.networks} --matrices {input.matrices}"
         " -o {output} > {log} 2>&1"

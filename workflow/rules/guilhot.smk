@@ -59,7 +59,8 @@ rule guilhot_attractor:
 
 rule guilhot_groups:
     input:
-        activation_stores,
+        # The activation stores listed in a file (rule network_list): a short command line.
+        NETWORK_LIST,
     output:
         table=f"{GUILHOT_DIR}/groups.csv",
         figure=report(
@@ -80,7 +81,7 @@ rule guilhot_groups:
     conda:
         "../../envs/dynsim.yaml"
     shell:
-        "python -m dynsim.reproductions.guilhot_run groups {input}"
+        "python -m dynsim.reproductions.guilhot_run groups --inputs-from {input}"
         " --metrics-json {params.metrics:q} --protocols {params.protocols}"
         " --epoch {params.epoch} -o {output.table} --figure {output.figure} > {log} 2>&1"
 

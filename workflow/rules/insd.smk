@@ -7,13 +7,34 @@
 INSD_NETWORK_ANALYSES = ["predictivity", "fixed_points", "decoding", "ood"]
 
 
+# Every network's checkpoint, one per line, for `dynsim battery --checkpoints-from`: the
+# analysis command line has the same length for 4 or 10,000 networks.
+CHECKPOINT_LIST = f"{RESULTS}/battery/checkpoints.txt"
+
+
 wildcard_constraints:
     analysis="|".join(INSD_NETWORK_ANALYSES),
 
 
-rule insd_analysis:
+localrules:
+    checkpoint_list,
+
+
+rule checkpoint_list:
+    # Rewritten when a checkpoint changes, so the analyses rerun as when they named them.
     input:
         checkpoint_files,
+    output:
+        CHECKPOINT_LIST,
+    log:
+        f"logs/{config['experiment']}/battery/checkpoint_list.log",
+    run:
+        write_list(output[0], input, log[0])
+
+
+rule insd_analysis:
+    input:
+        CHECKPOINT_LIST,
     output:
         data=directory(f"{RESULTS}/battery/{{analysis}}.zarr"),
         figure=report(
@@ -35,7 +56,7 @@ rule insd_analysis:
     conda:
         "../../envs/dynsim.yaml"
     shell:
-        "OMP_NUM_THREADS={threads} dynsim battery {wildcards.analysis} --checkpoints {input}"
+        "OMP_NUM_THREADS={threads} dynsim battery {wildcards.analysis} --checkpoints-from {input}"
         " --params-json {params.options:q} --n-repeats {params.n_repeats} --seed {params.seed}"
         " --out {output.data} --figure {output.figure} > {log} 2>&1"
 

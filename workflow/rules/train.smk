@@ -4,13 +4,14 @@
 
 rule train:
     input:
-        previous=previous_links,  # INSD link k: links 0..k-1 of its chain
-        same=training_source,  # the network trained in its place, if any
+        # Functions only when the fan-out needs them (one call per job costs at 10,000 jobs).
+        previous=previous_links if HAS_CHAINS else [],  # INSD link k: links 0..k-1 of its chain
+        same=training_source if TRAINING_SOURCES else [],  # the network trained in its place
     output:
         f"{RESULTS}/checkpoints/{NETWORK_PATH}.pt",
     params:
         spec=network_spec_json,
-        ray=ray_options,
+        ray=RAY_OPTIONS,
     log:
         f"logs/{config['experiment']}/train/{NETWORK_PATH}.log",
     threads: TRAIN_THREADS

@@ -5,6 +5,7 @@ stacked."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 from typing import Any
 
 from dynsim import grid as grids
@@ -77,6 +78,9 @@ def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
         center=bool(penalty.get("center", InsdConfig.center)),
         noise_free=bool(penalty.get("noise_free", InsdConfig.noise_free)),
     )
+    # The shared task keys each task takes, once per task (not per network: the signature
+    # lookup is most of the time of building 10,000 specs).
+    accepted = {task: tasks.accepted_params(task, shared) for task in config["tasks"]}
     specs = []
     for task, arch, variant, seed, regime in itertools.product(
         config["tasks"],
@@ -89,7 +93,7 @@ def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
         model_params.setdefault("tau", config["model"]["tau_ms"])
         # The shared task keys a task takes (all of them for the decision families), then the
         # task's own parameters from task.params.<name>.
-        task_params = {**tasks.accepted_params(task, shared), **per_task.get(task, {})}
+        task_params = {**accepted[task], **per_task.get(task, {})}
         spec = NetworkSpec(
             task=task,
             arch=arch,
@@ -105,14 +109,17 @@ def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
     return specs
 
 
-def training_sources(config: dict[str, Any]) -> dict[str, str]:
+def training_sources(
+    config: dict[str, Any], specs: Iterable[NetworkSpec] | None = None
+) -> dict[str, str]:
     """Network key → key of the earlier network of the fan-out whose training it reuses
     (:func:`dynsim.spec.same_training`: the Yang-family ``multitask`` networks of
     different task names are one network, trained once and recorded per task). Networks
-    that train themselves are absent."""
+    that train themselves are absent. ``specs``: the fan-out's specs in order, when the
+    caller has them (``network_specs(config)`` otherwise)."""
     sources: dict[str, str] = {}
     candidates: list[NetworkSpec] = []  # networks trained themselves that another may reuse
-    for spec in network_specs(config):
+    for spec in network_specs(config) if specs is None else specs:
         if spec.regime != "multitask":
             continue
         source = next((t for t in candidates if same_training(t, spec)), None)

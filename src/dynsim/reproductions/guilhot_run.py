@@ -21,6 +21,7 @@ import pandas as pd  # noqa: E402
 import dynsim.metrics as dm  # noqa: E402
 from dynsim.bench import guilhot as gbench  # noqa: E402
 from dynsim.pairwise import Selection, compute_over_learning  # noqa: E402
+from dynsim.pairwise.tiles import read_list  # noqa: E402
 from dynsim.reproductions import guilhot2024 as g  # noqa: E402
 from dynsim.reproductions import guilhot_analyses as ga  # noqa: E402
 from dynsim.reproductions import guilhot_figures as gf  # noqa: E402
@@ -342,7 +343,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     a.add_argument("--motif-systems", type=int, default=None)
     a.add_argument("--outdir", required=True)
     gr = sub.add_parser("groups", help="distances to master per group → CSV + figure")
-    gr.add_argument("stores", nargs="+")
+    gr.add_argument("stores", nargs="*")
+    gr.add_argument(
+        "--inputs-from", default=None, metavar="FILE",
+        help="a file listing activation stores, one per line (after any STORES)",
+    )
     gr.add_argument("--metrics-json", required=True)
     gr.add_argument("--protocols", default="correct,guilhot2024")
     gr.add_argument("--epoch", default="stimulus")
@@ -390,8 +395,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             table.to_csv(outdir / f"{name}.csv", index=False)
         attractor_figure(res, outdir / "attractor.png")
     elif args.cmd == "groups":
+        stores = list(args.stores)
+        if args.inputs_from:
+            try:
+                stores += [str(p) for p in read_list(args.inputs_from)]
+            except (OSError, ValueError) as err:  # names the list file
+                parser.error(f"groups --inputs-from: {err}")
+        if not stores:
+            parser.error("groups: no inputs: give STORES or --inputs-from FILE")
         per = group_distances(
-            args.stores, json.loads(args.metrics_json), args.protocols.split(","), args.epoch
+            stores, json.loads(args.metrics_json), args.protocols.split(","), args.epoch
         )
         per.to_csv(args.output, index=False)
         groups_figure(per, args.figure)
