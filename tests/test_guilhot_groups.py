@@ -169,4 +169,4 @@ def test_docs_page_from_a_hand_built_table():
     assert "## dsa, orientation `correct`" in page and "orientation `guilhot2024`" in page
     assert "| untrained | 3 | 0.520 | 0.520 |" in page
     assert "0.61 (0.68)" in page and "| noise | r2 | dsa | 0.990 | 0.982 |" in page
-    assert "full frozen: holds" in page
+    assert "full frozen, in this metric's means: holds" in page

@@ -88,7 +88,7 @@ rule guilhot_groups:
 
 rule guilhot_learning:
     input:
-        activation_stores,
+        NETWORK_LIST,
     output:
         table=f"{GUILHOT_DIR}/learning.csv",
         figure=report(
@@ -109,7 +109,7 @@ rule guilhot_learning:
     conda:
         "../../envs/dynsim.yaml"
     shell:
-        "python -m dynsim.reproductions.guilhot_run learning {input}"
+        "python -m dynsim.reproductions.guilhot_run learning --inputs-from {input}"
         " --metrics-json {params.metrics:q} --progress {params.progress}"
         " --epoch {params.epoch} -o {output.table} --figure {output.figure} > {log} 2>&1"
 

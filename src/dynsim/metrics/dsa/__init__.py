@@ -192,7 +192,8 @@ class DSA(_HavokMetric):
         At most one: integer rank r ≥ 1, or ``rank="svht"`` (r chosen per network by the
         Gavish–Donoho optimal singular-value hard threshold, :func:`fit_havok`; the chosen r
         is ``PreparedDSA.rank``); keep singular values > threshold; or the smallest r
-        explaining that fraction ∈ (0, 1] of the Hankel variance. Default: rank = 10.
+        explaining that fraction ∈ (0, 1] of the Hankel variance. When none of the
+        three is given (each is listed as None), rank = 10.
         r is capped at the Hankel matrix's numerical rank; an integer rank above the delay
         embedding's size (embedded time points, n_delays × units) is a PreparationError.
     ridge : float ≥ 0
