@@ -648,46 +648,34 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         option = "--param" if args.metric in metrics.available() else "--metric"
         raise ValueError(f"{option}: {err}") from err
 
+    common = dict(
+        var=args.var,
+        dims=args.dims,
+        selection=selection,
+        metric_params=params,
+        out=args.out,
+        backend=args.backend,
+        batch_size=args.batch_size,
+        num_cpus=args.threads,
+        ray_address=args.ray_address,
+    )
     try:
         if tile is not None:
-            content = compare_tile(
-                paths,
-                args.metric,
-                tile,
-                args.tile_pairs,
-                var=args.var,
-                dims=args.dims,
-                selection=selection,
-                metric_params=params,
-                out=args.out,
-                backend=args.backend,
-                batch_size=args.batch_size,
-                num_cpus=args.threads,
-                ray_address=args.ray_address,
-            )
+            content = compare_tile(paths, args.metric, tile, args.tile_pairs, **common)
             n_missing = int((content["reasons"] != "").sum())
             print(
                 f"{args.metric}: tile {tile}, {len(content['values'])} pairs → {args.out}"
                 + (f" ({n_missing} without a value)" if n_missing else "")
             )
             return EXIT_COMPLETE  # the merge reports and judges missing values
-        else:
-            result = compare_files(
-                paths,
-                args.metric,
-                var=args.var,
-                dims=args.dims,
-                selection=selection,
-                metric_params=params,
-                over_learning=over_learning,
-                out=args.out,
-                partial_dir=args.partial_dir,
-                backend=args.backend,
-                batch_size=args.batch_size,
-                num_cpus=args.threads,
-                ray_address=args.ray_address,
-                progress=not args.no_progress,
-            )
+        result = compare_files(
+            paths,
+            args.metric,
+            over_learning=over_learning,
+            partial_dir=args.partial_dir,
+            progress=not args.no_progress,
+            **common,
+        )
     except (ValueError, RuntimeError) as err:
         option = _option_of(err)
         if option is None:
