@@ -204,6 +204,13 @@ def test_docs_page_states_the_filters_families_learning_and_spearman():
     assert "| untrained | 3 |" in page
     assert "| dsa | partial_pretraining | 0.500 (1) | 0.300 (1) |" in page
     assert "nowhere.csv" in page
+    # with configuration labels, over learning shows only the configurations the filters kept
+    labelled = pd.DataFrame({"metric": "dsa", "group": "partial_pretraining", "task": "t",
+                             "arch": "leaky_rnn", "variant": "activationrelu",
+                             "seed": [0, 1], "progress": [0.0, 0.0], "d": [0.5, 0.9]})
+    page_l = docs_page(per, summary, sources={"groups": "x.csv"}, master_accuracy=1.0,
+                       activations=["relu", "softplus"], learning=labelled)
+    assert "| dsa | partial_pretraining | 0.500 (1) |" in page_l  # seed 1's master: 0.8
     kept = per[per.seed != 1]
     expected = sps.spearmanr(kept["d"], (kept["accuracy"] - kept["master_accuracy"]).abs())
     assert f"| correct | dsa | 30 | {expected.statistic:.3f} |" in page

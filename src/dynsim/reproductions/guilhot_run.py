@@ -193,6 +193,12 @@ def docs_page(
             per, master_accuracy=master_accuracy, activations=activations,
             config_columns=CONFIG_COLUMNS,
         )
+    if report is not None and learning is not None and len(learning):
+        # Over learning: the same configurations as the group tables (the filters' kept ones).
+        cols = [c for c in CONFIG_COLUMNS if c in learning.columns and c in per.columns]
+        if cols:  # a table without configuration labels is shown as it is
+            kept = set(per[cols].astype(str).itertuples(index=False, name=None))
+            learning = learning[learning[cols].astype(str).apply(tuple, axis=1).isin(kept)]
     if "arch" not in per.columns:  # one family (a table without architecture labels)
         per = per.assign(arch="")
     out = [
@@ -305,7 +311,8 @@ def _learning_markdown(learning: pd.DataFrame | None) -> list[str]:
         "## Dissimilarity over learning (pretrained groups against master)",
         "",
         "Each network at each training-progress point (checkpoints matched by progress) "
-        "against its master's final state, orientation `correct`; mean (n).",
+        "against its master's final state, orientation `correct`, in the configurations the "
+        "filters kept; mean (n).",
         "",
     ]
     table = learning.groupby(["metric", "group", "progress"])["d"].agg(["mean", "count"])
