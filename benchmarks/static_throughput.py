@@ -97,35 +97,85 @@ def import_time() -> float:
     return float(done.stdout.strip())
 
 
-def throughput(args: argparse.Namespace) -> None:
-    import dynsim.metrics as dm
+def one_side(args: argparse.Namespace) -> None:
+    """One side (``--side dynsim|loop``) of one metric in this fresh interpreter: the first
+    call (cold: lazy imports, first touch of fresh memory) and a second call (warm), CPU and
+    wall time of each; the matrix is saved to ``--save`` for the parent to compare."""
+    if args.side == "dynsim":
+        import dynsim.metrics as dm
+
+        def run() -> np.ndarray:
+            return dm.pairwise(data, args.one).values
+    else:
+
+        def run() -> np.ndarray:
+            return LOOPS[args.one](data)
 
     data = make_networks(args.n, args.samples, args.units, args.data)
+    times = []
+    for _ in range(2):
+        wall, cpu = time.perf_counter(), time.process_time()
+        matrix = run()
+        times.append((time.perf_counter() - wall, time.process_time() - cpu))
+    np.save(args.save, matrix)
+    (cold_wall, cold_cpu), (warm_wall, warm_cpu) = times
+    print(json.dumps({"cold_wall": cold_wall, "cold_cpu": cold_cpu, "warm_cpu": warm_cpu}))
+
+
+def throughput(args: argparse.Namespace) -> None:
+    """Each side of each metric in its own fresh interpreter (so neither inherits the
+    other's warmed heap or imports), ``--repeats`` rounds, alternating which side goes first;
+    ratios of the medians."""
+    import statistics
+    import tempfile
+
     n_pairs = args.n * (args.n - 1) // 2
     print(
         f"# {args.n} networks of {args.samples} x {args.units} ({args.data}), {n_pairs} pairs; "
         f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS')}; {platform.machine()}, "
-        f"{os.cpu_count()} CPUs; import dynsim.metrics {import_time():.2f} s (fresh interpreter)"
+        f"{os.cpu_count()} CPUs; import dynsim.metrics {import_time():.2f} s (fresh interpreter,"
+        " not in the figures below); each side in its own fresh interpreter, "
+        f"{args.repeats} rounds, medians; cold = first call, warm = second call"
     )
-    # Wall time and this process's CPU time: on a shared machine the wall clock measures the
-    # other processes too; CPU time (single-threaded BLAS) is the work itself.
     print(
-        f"{'metric':<11} {'dynsim wall':>11} {'cpu':>7} {'pairs/cpu-s':>11} {'loop wall':>9} "
-        f"{'cpu':>7} {'pairs/cpu-s':>11} {'ratio wall':>10} {'ratio cpu':>9} {'max|dd|':>8}"
+        f"{'metric':<11} {'round':>5} {'dynsim cold cpu':>15} {'warm':>6} {'loop cold cpu':>13} "
+        f"{'warm':>6} {'ratio cold':>10} {'ratio warm':>10} {'max|dd|':>8}"
     )
-    for metric in args.metrics:
-        wall, cpu = time.perf_counter(), time.process_time()
-        ours = dm.pairwise(data, metric).values
-        w_ours, c_ours = time.perf_counter() - wall, time.process_time() - cpu
-        wall, cpu = time.perf_counter(), time.process_time()
-        theirs = LOOPS[metric](data)
-        w_loop, c_loop = time.perf_counter() - wall, time.process_time() - cpu
-        diff = float(np.nanmax(np.abs(ours - theirs)))
-        print(
-            f"{metric:<11} {w_ours:11.2f} {c_ours:7.2f} {n_pairs / c_ours:11.0f} {w_loop:9.2f} "
-            f"{c_loop:7.2f} {n_pairs / c_loop:11.0f} {w_loop / w_ours:9.1f}x "
-            f"{c_loop / c_ours:8.1f}x {diff:8.1e}"
-        )
+    with tempfile.TemporaryDirectory() as tmp:
+        for metric in args.metrics:
+            rounds = {"dynsim": [], "loop": []}
+            diffs = []
+            for r in range(args.repeats):
+                order = ("dynsim", "loop") if r % 2 == 0 else ("loop", "dynsim")
+                for side in order:
+                    cmd = [sys.executable, __file__, "--one", metric, "--side", side]
+                    cmd += ["--n", str(args.n), "--samples", str(args.samples)]
+                    cmd += ["--units", str(args.units), "--data", args.data]
+                    cmd += ["--save", f"{tmp}/{side}.npy"]
+                    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+                    rounds[side].append(json.loads(done.stdout.strip().splitlines()[-1]))
+                ours, theirs = np.load(f"{tmp}/dynsim.npy"), np.load(f"{tmp}/loop.npy")
+                diffs.append(float(np.nanmax(np.abs(ours - theirs))))
+                d, lp = rounds["dynsim"][-1], rounds["loop"][-1]
+                print(
+                    f"{metric:<11} {r + 1:>5} {d['cold_cpu']:15.3f} {d['warm_cpu']:6.3f} "
+                    f"{lp['cold_cpu']:13.3f} {lp['warm_cpu']:6.3f} "
+                    f"{lp['cold_cpu'] / d['cold_cpu']:9.1f}x {lp['warm_cpu'] / d['warm_cpu']:9.1f}x"
+                    f" {diffs[-1]:8.1e}"
+                )
+
+            def med(side: str, key: str) -> float:
+                return statistics.median(x[key] for x in rounds[side])
+
+            print(
+                f"{metric:<11} {'med':>5} {med('dynsim', 'cold_cpu'):15.3f} "
+                f"{med('dynsim', 'warm_cpu'):6.3f} {med('loop', 'cold_cpu'):13.3f} "
+                f"{med('loop', 'warm_cpu'):6.3f} "
+                f"{med('loop', 'cold_cpu') / med('dynsim', 'cold_cpu'):9.1f}x "
+                f"{med('loop', 'warm_cpu') / med('dynsim', 'warm_cpu'):9.1f}x {max(diffs):8.1e}"
+                f"  ({n_pairs / med('dynsim', 'cold_cpu'):.0f} vs "
+                f"{n_pairs / med('loop', 'cold_cpu'):.0f} pairs per CPU-second, cold)"
+            )
 
 
 def memory_one(metric: str, n: int) -> None:
@@ -187,9 +237,15 @@ def main() -> None:
     )
     parser.add_argument("--memory", action="store_true")
     parser.add_argument("--memory-n", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--memory-one", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--one", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--side", choices=("dynsim", "loop"), help=argparse.SUPPRESS)
+    parser.add_argument("--save", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.memory_one:
+    if args.one:
+        one_side(args)
+    elif args.memory_one:
         memory_one(args.memory_one, args.memory_n)
     elif args.memory:
         memory(args)
