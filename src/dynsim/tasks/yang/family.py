@@ -25,6 +25,7 @@ from dynsim.tasks.yang.codes import (
     encode_angle,
 )
 
+# The family in the order of the one-hot rule input (Driscoll et al. 2024's fifteen tasks).
 RULES: tuple[str, ...] = (
     "delay_pro",
     "delay_anti",
