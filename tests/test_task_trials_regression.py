@@ -5,8 +5,9 @@ recorded from the code as it was before the task modules were split (session 7).
 A failure means a task now generates different trials from the same seed and parameters: a
 change of behaviour, which also changes every stored network trained on it. When such a change
 is intended, regenerate the table with ``python tests/test_task_trials_regression.py`` (it
-prints ``EXPECTED``) and say why in the commit. The digests hold for the pinned torch (the
-CPU generator's streams and float32 maths are version-specific, not platform-specific on x86).
+prints ``EXPECTED``) and say why in the commit. The digests were recorded with torch 2.13.0+cpu
+on x86-64 (the same with 1 and 2 OpenMP threads); a torch upgrade may change the CPU
+generator's streams or its float maths, and so these digests, without any change here.
 """
 
 from __future__ import annotations
