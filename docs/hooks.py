@@ -157,8 +157,15 @@ _ARITHMATEX = re.compile(
 # is an error, never red text in the page.
 _TEX = LatexToMathML(fancy_error=False)  # plain text: the message goes to a terminal or a log
 SITE_CSS = "css/generated.css"
-# Display maths is a bare <math> in a <div>: give it the vertical room of a paragraph.
-_MATH_CSS = "div.arithmatex > math[display=block] { margin: 1em 0; }\n"
+# Display maths is a bare <math> in a <div>: give it the vertical room of a paragraph. Large
+# operators, stretchy brackets and accents need a font with an OpenType MATH table; the generic
+# `math` family often maps to a plain serif on Linux, so the usual installed math fonts
+# (macOS, Windows, TeX Live / Debian fonts) are named first. None is downloaded.
+_MATH_CSS = """\
+div.arithmatex > math[display=block] { margin: 1em 0; }
+math { font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", "TeX Gyre Termes Math",
+  "DejaVu Math TeX Gyre", math; }
+"""
 
 
 def tex_to_mathml(tex: str, *, display: bool) -> str:
