@@ -8,6 +8,11 @@
   invariances) rendered by mkdocstrings.
 * :class:`RstMath` rewrites the reStructuredText bits of NumPy-style docstrings (``.. math::``
   blocks, ``:math:``/``:func:``/``:class:`` roles) into the Markdown that mkdocstrings renders.
+* :func:`on_page_content` turns the TeX that ``pymdownx.arithmatex`` set aside into MathML at
+  build time (``math-core``), and :func:`on_post_build` writes the site's generated
+  stylesheet (Pygments colours of the code blocks, spacing of display maths), so the built
+  site loads no script, stylesheet or font from the network: it is read offline (clusters,
+  trains), and browsers render MathML natively.
 
 Not a page: mkdocs.yml excludes this file from the site.
 """
@@ -22,6 +27,8 @@ from typing import Any
 
 import griffe
 import yaml
+from math_core import LatexError, LatexToMathML
+from pygments.formatters import HtmlFormatter
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "src" / "dynsim" / "schemas" / "config.schema.yaml"
@@ -135,6 +142,86 @@ def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
     if "<!-- dynsim:metrics -->" in markdown:
         markdown = markdown.replace("<!-- dynsim:metrics -->", metrics_reference())
     return markdown
+
+
+# ------------------------------------------------------------------------ maths and styles
+
+# What pymdownx.arithmatex (generic mode) leaves in a page: the TeX, HTML-escaped, between
+# \( \) in a span (inline) or \[ \] in a div (display).
+_ARITHMATEX = re.compile(
+    r'<(?P<tag>span|div) class="arithmatex">(?:\\\((?P<inline>.*?)\\\)|\\\[(?P<block>.*?)\\\])'
+    r"</(?P=tag)>",
+    re.S,
+)
+# MathML Core (what Chromium, Firefox and Safari render without a script); an unknown command
+# is an error, never red text in the page.
+_TEX = LatexToMathML(fancy_error=False)  # plain text: the message goes to a terminal or a log
+SITE_CSS = "css/generated.css"
+# Display maths is a bare <math> in a <div>: give it the vertical room of a paragraph. Large
+# operators, stretchy brackets and accents need a font with an OpenType MATH table; the generic
+# `math` family often maps to a plain serif on Linux, so the usual installed math fonts
+# (macOS, Windows, TeX Live / Debian fonts) are named first. None is downloaded.
+_MATH_CSS = """\
+div.arithmatex > math[display=block] { margin: 1em 0; }
+math { font-family: "STIX Two Math", "Cambria Math", "Latin Modern Math", "TeX Gyre Termes Math",
+  "DejaVu Math TeX Gyre", math; }
+"""
+
+
+def tex_to_mathml(tex: str, *, display: bool) -> str:
+    """One TeX formula (no delimiters) as a ``<math>`` element of MathML Core.
+
+    Raises
+    ------
+    ValueError
+        The formula is not TeX that ``math-core`` converts (unknown command, unbalanced
+        braces); the message quotes the formula.
+    """
+    try:
+        return _TEX.convert_with_local_state(tex.strip(), displaystyle=display)
+    except LatexError as error:
+        raise ValueError(f"maths not convertible to MathML: {tex.strip()}\n{error}") from None
+
+
+def maths_to_mathml(content: str, where: str = "a page") -> str:
+    """Replace every arithmatex span/div of a page's HTML by MathML (kept in its wrapper).
+
+    Raises
+    ------
+    ValueError
+        A formula of the page does not convert; the message names ``where`` (the page).
+    """
+
+    def one(match: re.Match[str]) -> str:
+        display = match.group("block") is not None
+        tex = html.unescape(match.group("block") if display else match.group("inline"))
+        try:
+            mathml = tex_to_mathml(tex, display=display)
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+        return f'<{match.group("tag")} class="arithmatex">{mathml}</{match.group("tag")}>'
+
+    return _ARITHMATEX.sub(one, content)
+
+
+def on_page_content(html_text: str, page: Any, **kwargs: Any) -> str:
+    """MkDocs hook: the page's maths (its Markdown and the docstrings rendered in it) as MathML."""
+    return maths_to_mathml(html_text, where=page.file.src_uri)
+
+
+def on_config(config: Any, **kwargs: Any) -> Any:
+    """MkDocs hook: every page links the stylesheet that :func:`on_post_build` writes."""
+    if SITE_CSS not in config.extra_css:
+        config.extra_css.append(SITE_CSS)
+    return config
+
+
+def on_post_build(config: Any, **kwargs: Any) -> None:
+    """MkDocs hook: write :data:`SITE_CSS`: the code blocks' colours (pymdownx.highlight emits
+    Pygments classes; the CSS comes from the installed Pygments) and the maths' spacing."""
+    out = Path(config.site_dir) / SITE_CSS
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(HtmlFormatter(style="default").get_style_defs(".highlight") + "\n" + _MATH_CSS)
 
 
 # ---------------------------------------------------------------------- docstring rewriting

@@ -7,7 +7,9 @@
 * every code block of the tutorial runs, in order, in one session, and each ``print`` shows
   what the comment after it says;
 * every parameter name in the DSA mapping table exists in the reference ``dsa-metric``
-  package (read with ``inspect``) and in dynsim's metrics.
+  package (read with ``inspect``) and in dynsim's metrics;
+* the site is read offline: no page loads a script, stylesheet, image or font from a URL, and
+  its maths is MathML made at build time (no TeX delimiters left, no MathJax).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -73,7 +76,7 @@ def test_every_metric_and_parameter_is_documented(site: Path) -> None:
         first = hooks.rst_to_markdown(inspect.getdoc(cls).splitlines()[0]).rstrip(".")
         first = first.replace("`", "").replace("\\_", "_")
         assert " ".join(first.split()) in " ".join(text.split()), name
-    # .. math:: blocks became MathJax display maths
+    # .. math:: blocks became display maths (MathML: test_maths_is_mathml_on_every_page)
     assert "arithmatex" in (site / "metrics" / "index.html").read_text()
 
 
@@ -199,3 +202,127 @@ def test_metric_docstring_parameters_are_the_declared_ones() -> None:
             for param in section.value:
                 names = {n.strip() for n in param.name.split(",")}
                 assert names <= declared, f"{name}: docstring parameter {param.name!r}"
+
+
+# ------------------------------------------------------------------------ offline, MathML
+
+_URL = re.compile(r"^\s*(?:[a-z][a-z0-9+.-]*:)?//", re.I)  # http://, https://, //host (not data:)
+
+
+def _pages(site: Path) -> list[Path]:
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) >= 10
+    return pages
+
+
+def test_site_loads_nothing_from_the_network(site: Path) -> None:
+    # Every resource a page loads (script, stylesheet, icon, image, frame, media) and every
+    # url()/@import of the site's stylesheets is a path inside the site.
+    attr = re.compile(
+        r"<(script|link|img|iframe|source|video|audio|embed|object)\b[^>]*?\s(src|href|data)="
+        r"""["']([^"']*)["']""", re.I,
+    )
+    remote = []
+    for page in _pages(site):
+        text = page.read_text()
+        assert "mathjax" not in text.lower(), page
+        remote += [(page.name, m.group(3)) for m in attr.finditer(text) if _URL.match(m.group(3))]
+    for sheet in site.rglob("*.css"):
+        for url in re.findall(r"""(?:url\(|@import\s+)["']?([^"')\s;]+)""", sheet.read_text()):
+            if _URL.match(url):
+                remote.append((sheet.name, url))
+    assert not remote, f"resources loaded from the network: {remote}"
+    # every local one exists (the generated stylesheet included)
+    for page in _pages(site):
+        for match in attr.finditer(page.read_text()):
+            ref = match.group(3).split("#")[0].split("?")[0]
+            if ref and not ref.startswith("/"):  # 404.html uses site-absolute paths
+                assert (page.parent / ref).resolve().is_file(), (page, ref)
+    assert ".highlight .k " in (site / "css" / "generated.css").read_text()
+
+
+def _outside_code(text: str) -> str:
+    return re.sub(r"<(pre|code)\b.*?</\1>", "", text, flags=re.S)
+
+
+def test_maths_is_mathml_on_every_page(site: Path) -> None:
+    from dynsim import metrics
+
+    wrapper = re.compile(r'<(div|span) class="arithmatex">(.*?)</\1>', re.S)
+    with_maths = {}
+    for page in _pages(site):
+        text = page.read_text()
+        found = wrapper.findall(text)
+        for tag, inner in found:  # exactly one <math> in each, display for a div
+            assert inner.startswith("<math") and inner.endswith("</math>"), (page, inner[:80])
+            assert inner.count("<math") == 1
+            assert ('display="block"' in inner.split(">", 1)[0]) == (tag == "div"), page
+        visible = _outside_code(text)
+        for delimiter in ("$$", "\\(", "\\)", "\\[", "\\]", "\\frac", "\\|"):
+            assert delimiter not in visible, f"{page}: TeX left in the page ({delimiter})"
+        if found:
+            with_maths[page.relative_to(site).as_posix()] = len(found)
+    # the metrics page renders every `.. math::` block of every metric's docstring
+    blocks = sum(
+        inspect.getdoc(type(metrics.get(name))).count(".. math::") for name in metrics.available()
+    )
+    assert blocks >= 10
+    assert with_maths.get("metrics/index.html") == blocks, with_maths
+
+
+def _xml(mathml: str) -> ET.Element:
+    """MathML of the site as an element: its HTML named entities (&ApplyFunction;) decoded."""
+    xml_names = {"lt", "gt", "amp", "quot", "apos"}
+    text = re.sub(
+        r"&([A-Za-z]+);",
+        lambda m: m.group(0) if m.group(1) in xml_names else html.unescape(m.group(0)),
+        mathml,
+    )
+    return ET.fromstring(text)
+
+
+def test_cka_definition_is_mathml_with_its_fractions(site: Path) -> None:
+    # CKA(X, Y) = ‖YᵀX‖²_F / (‖XᵀX‖_F ‖YᵀY‖_F) = ⟨XXᵀ, YYᵀ⟩ / (‖XXᵀ‖_F ‖YYᵀ‖_F) ∈ [0, 1]
+    text = (site / "metrics" / "index.html").read_text()
+    section = text.split('id="cka"', 1)[1].split('id="cka_debiased"', 1)[0]
+    maths = re.findall(r"<math\b.*?</math>", section, re.S)
+    assert len(maths) == 1
+    root = _xml(maths[0])
+    assert root.tag == "math" and root.get("display") == "block"
+    assert [c.tag for c in root].count("mfrac") == 2
+    assert "".join(root.itertext()).startswith("CKA(X,Y)=")
+    first, second = (c for c in root if c.tag == "mfrac")
+    numerator, denominator = list(first)
+    # ‖ Yᵀ X ‖_F²: a transpose (msup Y ⊤) and the norm's sub- and superscript (msubsup ‖ F 2)
+    assert [e.tag for e in numerator] == ["mo", "msup", "mi", "msubsup"]
+    assert [x.text for x in numerator[1]] == ["Y", "⊤"]
+    assert [x.text for x in numerator[3]] == ["‖", "F", "2"]
+    assert "".join(denominator.itertext()) == "‖X⊤X‖F‖Y⊤Y‖F"
+    assert "".join(second.itertext()) == "⟨XX⊤,YY⊤⟩‖XX⊤‖F‖YY⊤‖F"
+    assert "".join(root.itertext()).endswith("∈[0,1].")
+
+
+def test_maths_conversion_and_its_errors() -> None:
+    assert hooks.tex_to_mathml(r"\frac{a}{b}", display=True) == (
+        '<math display="block"><mfrac><mi>a</mi><mi>b</mi></mfrac></math>'
+    )
+    # inline maths, HTML-escaped by arithmatex, keeps its wrapper; "<" stays escaped
+    page = r'x <span class="arithmatex">\(a &lt; b_1\)</span> y'
+    assert hooks.maths_to_mathml(page) == (
+        'x <span class="arithmatex"><math><mi>a</mi><mo>&lt;</mo>'
+        "<msub><mi>b</mi><mn>1</mn></msub></math></span> y"
+    )
+    # the constructs the docstrings use, each to its MathML element
+    for tex, element in [
+        (r"\|X\|_F", "<msub><mo"), (r"\langle A, B\rangle", "⟨"), (r"X^\top", "⊤"),
+        (r"\mathrm{CKA}", "<mi>CKA</mi>"), (r"\operatorname{tr}(K)", "<mi>tr</mi>"),
+        (r"\arg\min_W f", "<munder>"), (r"\Big\| A \Big\|_F", 'maxsize="1.623em">‖'),
+        (r"\sqrt{h}", "<msqrt>"), (r"\begin{aligned} a &= b \\ c &= d \end{aligned}", "<mtable"),
+        (r"\begin{pmatrix} a & b \end{pmatrix}", "<mtable"),
+    ]:
+        assert element in hooks.tex_to_mathml(tex, display=True), tex
+    # a formula that does not convert fails the build, naming the page and the formula
+    for bad in (r"\frac{a}", r"\notacommand x"):
+        message = r"metrics\.md: maths not convertible to MathML: " + re.escape(bad)
+        with pytest.raises(ValueError, match=message):
+            hooks.maths_to_mathml(f'<div class="arithmatex">\\[{bad}\\]</div>', where="metrics.md")
