@@ -100,9 +100,12 @@ class GatedLeakyRNN(RecurrentNetwork):
 
     Source: what Guilhot, Wójcik, Achterberg & Ponte Costa (2024, arXiv 2410.24070) train as
     their "leaky GRU" — the authors' ``LeakyGRUCell`` (github.com/qglht/RepAL): one affine map
-    of input and hidden state split into reset, update and new blocks, n = φ(new block), their
-    decay d is 1 − α here (dynsim's dt/τ leak, as :class:`LeakyRNN`), and h ← (1 − z) h +
-    z (d h + (1 − d) n). Their reset gate is computed but never used, so its block is omitted
+    of input and hidden state split into reset, update and new blocks, n = φ(new block), and
+    h ← (1 − z) h + z (d h + (1 − d) n) with their decay d. They set d = exp(−dt/τ) (their
+    ``set_hyperparameters``, with 1 − dt/τ as the commented alternative), for their leaky RNN
+    too; here d = 1 − α, the Euler leak of dynsim's :class:`LeakyRNN`, so that both rnn types
+    share one discretisation (at dt = 20 ms, τ = 100 ms: d = 0.8 against exp(−0.2) ≈ 0.819).
+    Their reset gate is computed but never used, so its block is omitted
     here: its weights reach no output and get no gradient, and would only be dead parameters
     (counted among the input weights, shrunk by weight decay). This is not dynsim's ``gru``
     (:class:`LeakyGRU`: torch's standard GRU cell, reset gate inside a tanh candidate n and
