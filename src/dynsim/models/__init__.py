@@ -3,7 +3,8 @@
 Every architecture maps inputs (trial, time, input) to ``(outputs, hidden)`` with outputs
 (trial, time, output) from a linear readout of the hidden state and hidden (trial, time, unit),
 and names its input weights (:meth:`RecurrentNetwork.input_parameters`). Architectures:
-``leaky_rnn``, ``gru`` (leaky), ``lstm`` (leaky) and ``mamba`` (selective state-space model in
+``leaky_rnn``, ``gated_leaky_rnn`` (a leaky RNN with an update gate: Guilhot et al. 2024's
+"leaky GRU"), ``gru`` (leaky), ``lstm`` (leaky) and ``mamba`` (selective state-space model in
 plain PyTorch; see :mod:`dynsim.models.mamba` for which state counts as hidden).
 
 The names (:data:`ARCHITECTURE_NAMES`, :func:`available`) are known without importing torch, so
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 # Architecture name → (module, class); each class's ``arch`` attribute is its name (tested).
 _REGISTRY: dict[str, tuple[str, str]] = {
     "leaky_rnn": ("recurrent", "LeakyRNN"),
+    "gated_leaky_rnn": ("recurrent", "GatedLeakyRNN"),
     "gru": ("recurrent", "LeakyGRU"),
     "lstm": ("recurrent", "LeakyLSTM"),
     "mamba": ("mamba", "Mamba"),
@@ -34,7 +36,7 @@ _lazy_getattr, __dir__, _ = lazy_loader.attach(
     submod_attrs={
         "base": ["RecurrentNetwork"],
         "mamba": ["Mamba"],
-        "recurrent": ["ACTIVATIONS", "LeakyGRU", "LeakyLSTM", "LeakyRNN"],
+        "recurrent": ["ACTIVATIONS", "GatedLeakyRNN", "LeakyGRU", "LeakyLSTM", "LeakyRNN"],
     },
 )
 
@@ -64,6 +66,7 @@ __all__ = [
     "ACTIVATIONS",
     "ARCHITECTURES",
     "ARCHITECTURE_NAMES",
+    "GatedLeakyRNN",
     "LeakyGRU",
     "LeakyLSTM",
     "LeakyRNN",

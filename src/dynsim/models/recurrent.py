@@ -1,4 +1,5 @@
-"""Leaky recurrent architectures stepped in time: leaky RNN, leaky GRU, leaky LSTM.
+"""Leaky recurrent architectures stepped in time: leaky RNN, update-gated leaky RNN, leaky GRU,
+leaky LSTM.
 
 Time constants: α = dt / τ is the fraction of the state updated per step (α = 1: no leak).
 Noise is added only in training mode (``model.train()``), so recordings are deterministic.
@@ -76,6 +77,79 @@ class LeakyRNN(RecurrentNetwork):
         if self.training and self.noise_std > 0:
             drive = drive + self.noise_std * math.sqrt(2 / self.alpha) * network_noise(drive)
         return (1 - self.alpha) * hidden + self.alpha * self.activation(drive)
+
+    def input_parameters(self) -> list[nn.Parameter]:
+        return list(self.input.parameters())
+
+
+class GatedLeakyRNN(RecurrentNetwork):
+    """A leaky RNN whose leak is gated per unit by a learned update gate.
+
+    With x (trial, input) and h (trial, unit), one step is::
+
+        [a_z, a_n] = W_in x + W_rec h + b              a_z, a_n: (trial, unit)
+        z      = σ(a_z)                                 update gate, σ the logistic sigmoid
+        n      = φ(a_n + σ_rec √(2/α) ε)                 φ = ``activation``; ε ~ N(0, 1), train only
+        h_leak = (1 − α) h + α n                        dynsim's leaky-RNN step, α = dt / τ
+        h      ← (1 − z) h + z h_leak  =  h + α z (n − h)
+
+    W_in (2·unit, input) with bias b (2·unit,) and W_rec (2·unit, unit), rows in the block order
+    [z, n]. With z ≡ 1 this is :class:`LeakyRNN` exactly (same drive, noise and leak); z ≡ 0
+    keeps h. The noise is :class:`LeakyRNN`'s (in the drive of n, scaled √(2/α), drawn by
+    :func:`network_noise`).
+
+    Source: what Guilhot, Wójcik, Achterberg & Ponte Costa (2024, arXiv 2410.24070) train as
+    their "leaky GRU" — the authors' ``LeakyGRUCell`` (github.com/qglht/RepAL): one affine map
+    of input and hidden state split into reset, update and new blocks, n = φ(new block), and
+    h ← (1 − z) h + z (d h + (1 − d) n) with their decay d. They set d = exp(−dt/τ) (their
+    ``set_hyperparameters``, with 1 − dt/τ as the commented alternative), for their leaky RNN
+    too; here d = 1 − α, the Euler leak of dynsim's :class:`LeakyRNN`, so that both rnn types
+    share one discretisation (at dt = 20 ms, τ = 100 ms: d = 0.8 against exp(−0.2) ≈ 0.819).
+    Their reset gate is computed but never used, so its block is omitted
+    here: its weights reach no output and get no gradient, and would only be dead parameters
+    (counted among the input weights, shrunk by weight decay). This is not dynsim's ``gru``
+    (:class:`LeakyGRU`: torch's standard GRU cell, reset gate inside a tanh candidate n and
+    h' = z h + (1 − z) n, leaked at rate α afterwards); here φ is configurable, as in the
+    paper's grid, and there is no reset gate.
+
+    Initialisation (dynsim's :class:`LeakyRNN` convention): W_in and b as torch's ``nn.Linear``
+    default, U(−1/√input, 1/√input); W_rec (both blocks) N(0, 1/unit), gain 1; no recurrent
+    bias. Input weights: ``input`` (W_in and b of both blocks).
+
+    Raises ``ValueError`` for an activation not in :data:`ACTIVATIONS` (or bad sizes/dt, tau).
+    """
+
+    arch = "gated_leaky_rnn"
+
+    def __init__(
+        self,
+        n_input: int,
+        n_hidden: int,
+        n_output: int,
+        *,
+        dt: float = 20.0,
+        tau: float = 100.0,
+        activation: str = "relu",
+        noise_std: float = 0.05,
+    ) -> None:
+        super().__init__(n_input, n_hidden, n_output, dt, tau)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        self.activation_name = activation
+        self.activation = ACTIVATIONS[activation]
+        self.noise_std = float(noise_std)
+        self.input = nn.Linear(n_input, 2 * n_hidden)  # rows [z, n]
+        self.recurrent = nn.Linear(n_hidden, 2 * n_hidden, bias=False)
+        with torch.no_grad():
+            self.recurrent.weight.normal_(0.0, 1.0 / math.sqrt(n_hidden))
+
+    def step(self, x: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
+        pre_z, pre_n = (self.input(x) + self.recurrent(hidden)).chunk(2, dim=-1)
+        if self.training and self.noise_std > 0:
+            pre_n = pre_n + self.noise_std * math.sqrt(2 / self.alpha) * network_noise(pre_n)
+        z = torch.sigmoid(pre_z)
+        leaked = (1 - self.alpha) * hidden + self.alpha * self.activation(pre_n)
+        return (1 - z) * hidden + z * leaked
 
     def input_parameters(self) -> list[nn.Parameter]:
         return list(self.input.parameters())
