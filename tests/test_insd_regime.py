@@ -290,6 +290,53 @@ def test_mds_recovers_planar_distances():
     np.testing.assert_allclose(recovered, distance, atol=1e-10)
 
 
+# An asymmetric matrix with one pair missing one way, and the coordinates both MDS call sites
+# gave before they shared one implementation (insd.similarity.mds and
+# figures.data.classical_mds at 925d854, computed with numpy's eigh; identical then).
+_MDS_INPUT = np.array(
+    [
+        [0.0, 3.41, 4.852, 3.358, 3.336],
+        [3.41, 0.0, 1.606, 3.952, np.nan],
+        [4.852, 1.606, 0.0, 5.387, 1.803],
+        [3.158, 3.952, 5.387, 0.0, 3.779],
+        [3.336, 0.913, 1.803, 3.779, 0.0],
+    ]
+)
+_MDS_BEFORE = np.array(
+    [
+        [-1.797848766744213, -1.497304190676073],
+        [0.9502781633807341, -0.7993504982058833],
+        [2.704155909830267, 0.19303636766053442],
+        [-2.5814227207523173, 1.2035056849176229],
+        [0.724837414285525, 0.9001126363037996],
+    ]
+)
+
+
+def _same_up_to_axis_sign(coords, expected):
+    signs = np.sign(np.sum(coords * expected, axis=0))  # an eigenvector's sign is arbitrary
+    np.testing.assert_allclose(coords * signs, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_both_mds_call_sites_give_the_coordinates_they_gave_before():
+    from dynsim.figures import classical_mds
+
+    coords, explained = classical_mds(_MDS_INPUT)  # figures.maps.mds_map's call
+    _same_up_to_axis_sign(coords, _MDS_BEFORE)
+    np.testing.assert_allclose(explained, [0.6501485862726958, 0.18059199930230843], rtol=1e-10)
+    _same_up_to_axis_sign(insd.mds(_MDS_INPUT), _MDS_BEFORE)
+    models = [f"net{i}" for i in range(5)]
+    matrix = xr.Dataset(
+        {"distance": (("model_a", "model_b"), _MDS_INPUT)},
+        coords={"model_a": models, "model_b": models, "seed_a": ("model_a", np.arange(5))},
+    )
+    embedded = insd.embed({"dsa": matrix})  # the INSD battery's call
+    _same_up_to_axis_sign(embedded["coordinates"].values, _MDS_BEFORE)
+    assert list(embedded["seed"].values) == list(range(5))
+    with pytest.raises(ValueError, match="square"):
+        insd.mds(np.zeros((3, 4)))
+
+
 def test_decoding_over_time_on_known_signals():
     rng = np.random.default_rng(1)
     label = np.repeat([-1.0, 1.0], 20)
