@@ -14,8 +14,8 @@ Generators (see :mod:`dynsim.systems.flows`): :class:`Lorenz` (three regimes,
 :func:`stable_focus`, :func:`line_attractor`, :class:`RingAttractor`, :class:`HopfOscillator`
 (limit cycle). Observation (:mod:`dynsim.systems.observe`): :func:`normalize`, :func:`embed`,
 :func:`add_noise`, :func:`observe`, :func:`compose`. Network-like test data:
-:func:`tanh_linear_networks` (:mod:`dynsim.systems.networks`). The bench of metrics on these systems is
-the package :mod:`dynsim.bench` (``dynsim systems-bench`` on the command line).
+:func:`tanh_linear_networks` (:mod:`dynsim.systems.networks`). The bench of metrics on these
+systems is the package :mod:`dynsim.bench` (``dynsim systems-bench`` on the command line).
 
 This package is a leaf of dynsim: it depends on NumPy and SciPy only and imports nothing else
 from dynsim (the import-linter contract in pyproject.toml keeps it so). ``dynsim.systems.bench``
