@@ -11,6 +11,7 @@ Acceptance (issue 7), at small size:
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,15 @@ import yaml
 from conftest import snakemake
 
 from dynsim import cli, insd
-from dynsim.config import ConfigError, insd_enabled, network_specs, regimes, validate
+from dynsim.config import (
+    ConfigError,
+    insd_enabled,
+    load,
+    network_specs,
+    previous_links,
+    regimes,
+    validate,
+)
 from dynsim.training import (
     InsdConfig,
     NetworkSpec,
@@ -351,15 +360,29 @@ def test_decoding_over_time_on_known_signals():
 
 def test_workflow_makes_link_k_depend_on_links_before_it(tmp_path):
     config = str(ROOT / "config" / "insd.yaml")
-    out = snakemake("--configfile", config, "-n", "-p", "--cores", "2", cwd=tmp_path, timeout=300)
-    assert out.returncode == 0, out.stdout + out.stderr
-    text = out.stdout
-    commands = [line for line in text.splitlines() if "dynsim train" in line]
-    link2 = next(c for c in commands if "train/flipflop/leaky_rnn/insd_2/seed0.log" in c)
-    previous = link2.split("--previous", 1)[1].split(">")[0].split()
-    assert previous == [
-        "results/insd/checkpoints/flipflop/leaky_rnn/insd_0/seed0.pt",
-        "results/insd/checkpoints/flipflop/leaky_rnn/insd_1/seed0.pt",
+    # What the train rule's input function (common.smk previous_links) asks for ...
+    validated = load([config], defaults=ROOT / "config.yaml")
+    link = {"task": "flipflop", "arch": "leaky_rnn", "seed": "0"}
+    assert previous_links(validated, {**link, "regime": "insd_2"}) == [
+        "flipflop/leaky_rnn/insd_0/seed0",
+        "flipflop/leaky_rnn/insd_1/seed0",
     ]
+    for regime in ("insd_0", "master_gain0p5"):
+        assert previous_links(validated, {**link, "regime": regime}) == []
+    # ... and what Snakemake schedules for link 2 alone: links 0 and 1 first.
+    target = "results/insd/checkpoints/flipflop/leaky_rnn/insd_2/seed0.pt"
+    out = snakemake(target, "-n", "--cores", "2", "--configfile", config, cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert job_counts(out.stdout) == {"train": 3, "total": 3}, out.stdout
+    out = snakemake("--configfile", config, "-n", "--cores", "2", cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    counts = job_counts(out.stdout)
+    assert counts["train"] == 10  # 2 seeds × (3 links + 2 controls)
     for rule in ("insd_analysis", "insd_similarity", "insd_summary"):
-        assert rule in text
+        assert counts.get(rule, 0) >= 1, out.stdout
+
+
+def job_counts(text: str) -> dict[str, int]:
+    """Snakemake's "Job stats" table (rule → number of jobs) from a dry run's output."""
+    rows = (re.fullmatch(r"(\w+)\s+(\d+)", line) for line in text.splitlines())
+    return {row[1]: int(row[2]) for row in rows if row}  # not "    jobid: 1"
