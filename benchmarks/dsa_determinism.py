@@ -11,25 +11,11 @@ import sys
 import numpy as np
 
 import dynsim.metrics as dm
-
-
-def networks(n: int, seed: int = 0) -> list[np.ndarray]:
-    """n small nonlinear networks (8 trials × 50 steps × 10 units) driven by stable systems."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(n):
-        A = rng.normal(size=(6, 6))
-        A *= rng.uniform(0.7, 0.98) / np.max(np.abs(np.linalg.eigvals(A)))
-        x, z = np.empty((8, 50, 6)), rng.normal(size=(8, 6))
-        for t in range(50):
-            z = z @ A.T + 0.1 * rng.normal(size=z.shape)
-            x[:, t] = z
-        out.append(np.tanh(x @ rng.normal(size=(6, 10))))
-    return out
+from dynsim.systems import tanh_linear_networks
 
 
 def main() -> None:
-    data = networks(int(sys.argv[1]) if len(sys.argv) > 1 else 12)
+    data = tanh_linear_networks(int(sys.argv[1]) if len(sys.argv) > 1 else 12)
     metric = dm.get("dsa", device="cpu", rank=8, n_delays=4)
     diffs = []
     for X in data:

@@ -26,6 +26,7 @@ from dynsim.metrics.dsa import (
     eigenvalue_wasserstein,
     fit_havok,
 )
+from dynsim.systems import tanh_linear_networks
 
 HAVE_REFERENCE = importlib.util.find_spec("DSA") is not None
 needs_reference = pytest.mark.skipif(not HAVE_REFERENCE, reason="dsa-metric not installed")
@@ -546,26 +547,10 @@ def test_reduced_rank_at_or_above_rank_changes_nothing_and_finds_an_oscillation(
 # ---------------------------------------------------------------------- determinism (#13.15)
 
 
-def _small_networks(n: int, seed: int = 0) -> list[np.ndarray]:
-    """n small nonlinear networks (8 trials × 50 steps × 10 units) driven by random stable
-    linear systems."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for _ in range(n):
-        A = rng.normal(size=(6, 6))
-        A *= rng.uniform(0.7, 0.98) / np.max(np.abs(np.linalg.eigvals(A)))
-        x, z = np.empty((8, 50, 6)), rng.normal(size=(8, 6))
-        for t in range(50):
-            z = z @ A.T + 0.1 * rng.normal(size=z.shape)
-            x[:, t] = z
-        out.append(np.tanh(x @ rng.normal(size=(6, 10))))
-    return out
-
-
 def test_prepare_gives_identical_bits_call_after_call() -> None:
     """Issue 13.15: MKL's default least-squares driver (gelsy) differed in the last bit
     between calls on the same array; the fit must not."""
-    X = _small_networks(1, seed=3)[0]
+    X = tanh_linear_networks(1, seed=3)[0]
     ops = [fit_havok(X.copy(), n_delays=4, rank=8).operator for _ in range(8)]
     for op in ops[1:]:
         np.testing.assert_array_equal(op, ops[0])
@@ -576,7 +561,7 @@ def test_matrix_is_bitwise_reproducible_and_independent_of_batch_size() -> None:
     (which change which pairs share an alignment batch), is the same to the bit. Before the
     fix: 51/66 pairs differed between two runs, and 60/66 (by up to 0.07 rad) with
     batch_size=7."""
-    data = _small_networks(12)
+    data = tanh_linear_networks(12)
     metric = dm.get("dsa", device="cpu", rank=8, n_delays=4)
     first = dm.pairwise(data, metric).values
     assert np.isfinite(first[np.triu_indices(12, 1)]).all()
@@ -602,7 +587,7 @@ def test_prepare_does_not_depend_on_the_thread_count() -> None:
     """Issue 13.15 (in-process vs Ray): a Ray worker runs with one thread, the driver with
     several; threaded MKL changed the operator by up to 2e-13. The fit runs on one thread and
     restores the caller's setting."""
-    X = _small_networks(1, seed=4)[0]
+    X = tanh_linear_networks(1, seed=4)[0]
     before = torch.get_num_threads()
     try:
         ops = []

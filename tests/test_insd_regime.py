@@ -11,6 +11,7 @@ Acceptance (issue 7), at small size:
 
 import copy
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,15 @@ import yaml
 from conftest import snakemake
 
 from dynsim import cli, insd
-from dynsim.config import ConfigError, insd_enabled, network_specs, regimes, validate
+from dynsim.config import (
+    ConfigError,
+    insd_enabled,
+    load,
+    network_specs,
+    previous_links,
+    regimes,
+    validate,
+)
 from dynsim.training import (
     InsdConfig,
     NetworkSpec,
@@ -290,6 +299,53 @@ def test_mds_recovers_planar_distances():
     np.testing.assert_allclose(recovered, distance, atol=1e-10)
 
 
+# An asymmetric matrix with one pair missing one way, and the coordinates both MDS call sites
+# gave before they shared one implementation (insd.similarity.mds and
+# figures.data.classical_mds at 925d854, computed with numpy's eigh; identical then).
+_MDS_INPUT = np.array(
+    [
+        [0.0, 3.41, 4.852, 3.358, 3.336],
+        [3.41, 0.0, 1.606, 3.952, np.nan],
+        [4.852, 1.606, 0.0, 5.387, 1.803],
+        [3.158, 3.952, 5.387, 0.0, 3.779],
+        [3.336, 0.913, 1.803, 3.779, 0.0],
+    ]
+)
+_MDS_BEFORE = np.array(
+    [
+        [-1.797848766744213, -1.497304190676073],
+        [0.9502781633807341, -0.7993504982058833],
+        [2.704155909830267, 0.19303636766053442],
+        [-2.5814227207523173, 1.2035056849176229],
+        [0.724837414285525, 0.9001126363037996],
+    ]
+)
+
+
+def _same_up_to_axis_sign(coords, expected):
+    signs = np.sign(np.sum(coords * expected, axis=0))  # an eigenvector's sign is arbitrary
+    np.testing.assert_allclose(coords * signs, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_both_mds_call_sites_give_the_coordinates_they_gave_before():
+    from dynsim.figures import classical_mds
+
+    coords, explained = classical_mds(_MDS_INPUT)  # figures.maps.mds_map's call
+    _same_up_to_axis_sign(coords, _MDS_BEFORE)
+    np.testing.assert_allclose(explained, [0.6501485862726958, 0.18059199930230843], rtol=1e-10)
+    _same_up_to_axis_sign(insd.mds(_MDS_INPUT), _MDS_BEFORE)
+    models = [f"net{i}" for i in range(5)]
+    matrix = xr.Dataset(
+        {"distance": (("model_a", "model_b"), _MDS_INPUT)},
+        coords={"model_a": models, "model_b": models, "seed_a": ("model_a", np.arange(5))},
+    )
+    embedded = insd.embed({"dsa": matrix})  # the INSD battery's call
+    _same_up_to_axis_sign(embedded["coordinates"].values, _MDS_BEFORE)
+    assert list(embedded["seed"].values) == list(range(5))
+    with pytest.raises(ValueError, match="square"):
+        insd.mds(np.zeros((3, 4)))
+
+
 def test_decoding_over_time_on_known_signals():
     rng = np.random.default_rng(1)
     label = np.repeat([-1.0, 1.0], 20)
@@ -304,15 +360,29 @@ def test_decoding_over_time_on_known_signals():
 
 def test_workflow_makes_link_k_depend_on_links_before_it(tmp_path):
     config = str(ROOT / "config" / "insd.yaml")
-    out = snakemake("--configfile", config, "-n", "-p", "--cores", "2", cwd=tmp_path, timeout=300)
-    assert out.returncode == 0, out.stdout + out.stderr
-    text = out.stdout
-    commands = [line for line in text.splitlines() if "dynsim train" in line]
-    link2 = next(c for c in commands if "train/flipflop/leaky_rnn/insd_2/seed0.log" in c)
-    previous = link2.split("--previous", 1)[1].split(">")[0].split()
-    assert previous == [
-        "results/insd/checkpoints/flipflop/leaky_rnn/insd_0/seed0.pt",
-        "results/insd/checkpoints/flipflop/leaky_rnn/insd_1/seed0.pt",
+    # What the train rule's input function (common.smk previous_links) asks for ...
+    validated = load([config], defaults=ROOT / "config.yaml")
+    link = {"task": "flipflop", "arch": "leaky_rnn", "seed": "0"}
+    assert previous_links(validated, {**link, "regime": "insd_2"}) == [
+        "flipflop/leaky_rnn/insd_0/seed0",
+        "flipflop/leaky_rnn/insd_1/seed0",
     ]
+    for regime in ("insd_0", "master_gain0p5"):
+        assert previous_links(validated, {**link, "regime": regime}) == []
+    # ... and what Snakemake schedules for link 2 alone: links 0 and 1 first.
+    target = "results/insd/checkpoints/flipflop/leaky_rnn/insd_2/seed0.pt"
+    out = snakemake(target, "-n", "--cores", "2", "--configfile", config, cwd=tmp_path)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert job_counts(out.stdout) == {"train": 3, "total": 3}, out.stdout
+    out = snakemake("--configfile", config, "-n", "--cores", "2", cwd=tmp_path, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    counts = job_counts(out.stdout)
+    assert counts["train"] == 10  # 2 seeds × (3 links + 2 controls)
     for rule in ("insd_analysis", "insd_similarity", "insd_summary"):
-        assert rule in text
+        assert counts.get(rule, 0) >= 1, out.stdout
+
+
+def job_counts(text: str) -> dict[str, int]:
+    """Snakemake's "Job stats" table (rule → number of jobs) from a dry run's output."""
+    rows = (re.fullmatch(r"(\w+)\s+(\d+)", line) for line in text.splitlines())
+    return {row[1]: int(row[2]) for row in rows if row}  # not "    jobid: 1"

@@ -13,6 +13,8 @@ import xarray as xr
 import yaml
 from conftest import snakemake
 
+from dynsim.config import load, previous_links, training_sources
+
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CONFIG = ROOT / ".test" / "config.yaml"
 
@@ -81,16 +83,22 @@ def test_grid_dry_run_expands_the_fan_out(tmp_path):
     for rule, count in counts:
         assert any(line.split() == [rule, str(count)] for line in text.splitlines()), text
     # Every network has its variant level, and INSD link 1 is penalised against link 0 of the
-    # same variant.
+    # same variant: what the train rule's input function (common.smk previous_links) asks for,
+    # and the job it makes Snakemake schedule when only link 1 is the target.
     variant = "hidden_size12-activationtanh-learning_rate0.01"
     assert f"results/grid/checkpoints/pdm/leaky_rnn/master/{variant}/seed1.pt" in text
-    link1 = next(
-        line
-        for line in text.splitlines()
-        if "dynsim train" in line and f"train/anti_pdm/leaky_rnn/insd_1/{variant}/seed0.log" in line
-    )
-    previous = link1.split("--previous", 1)[1].split(">")[0].split()
-    assert previous == [f"results/grid/checkpoints/anti_pdm/leaky_rnn/insd_0/{variant}/seed0.pt"]
+    validated = load([path], defaults=ROOT / "config.yaml")
+    link1 = {"task": "anti_pdm", "arch": "leaky_rnn", "regime": "insd_1", "variant": variant}
+    assert previous_links(validated, {**link1, "seed": "0"}) == [
+        f"anti_pdm/leaky_rnn/insd_0/{variant}/seed0"
+    ]
+    assert previous_links(validated, {**link1, "regime": "insd_0", "seed": "0"}) == []
+    assert previous_links(validated, {**link1, "regime": "master", "seed": "1"}) == []
+    target = f"results/grid/checkpoints/anti_pdm/leaky_rnn/insd_1/{variant}/seed0.pt"
+    out = snakemake(target, "-n", "--cores", "1", "--configfile", str(path), cwd=tmp_path)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text
+    assert ["train", "2"] in [line.split() for line in text.splitlines()], text  # links 0, 1
 
 
 def test_unknown_task_fails_before_any_job(tmp_path):
@@ -276,13 +284,16 @@ def test_yang_multitask_networks_train_once(tmp_path):
         f"results/yangci/activations/{task}/leaky_rnn/multitask/seed0.zarr"
         for task in ("delay_pro", "memory_anti")
     ]
-    dry = snakemake(*stores, "-n", "-p", "--cores", "1", "--configfile", str(path), cwd=tmp_path)
+    # memory_anti's network reuses delay_pro's training (the train rule's input function
+    # training_source reads this map), so asking for memory_anti's store alone schedules both
+    # trainings.
+    assert training_sources(load([path], defaults=ROOT / "config.yaml")) == {
+        "memory_anti/leaky_rnn/multitask/seed0": "delay_pro/leaky_rnn/multitask/seed0"
+    }
+    dry = snakemake(stores[1], "-n", "--cores", "1", "--configfile", str(path), cwd=tmp_path)
     text = dry.stdout + dry.stderr
     assert dry.returncode == 0, text
-    shared = f"--same-training-as {checkpoints.format('delay_pro', 'multitask')}"
-    commands = [line for line in text.splitlines() if "dynsim train " in line]
-    assert len(commands) == 2 and sum(shared in c for c in commands) == 1, commands
-    assert next(c for c in commands if shared in c).count("memory_anti") >= 1
+    assert ["train", "2"] in [line.split() for line in text.splitlines()], text
 
     out = snakemake(*stores, "--cores", "1", "--configfile", str(path), cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr

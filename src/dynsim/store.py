@@ -100,6 +100,13 @@ def network_dataset(recording: dict[str, Any], result_info: dict[str, Any]) -> x
             "checkpoint": np.arange(n_checkpoints),
             "step": ("checkpoint", recording["steps"]),
             "progress": ("checkpoint", recording["progress"]),
+            # the fractions of training.checkpoints behind each checkpoint (several when they
+            # selected one snapshot, recorded once); absent from recordings made before
+            **{
+                name: ("checkpoint", recording[name])
+                for name in ("fraction_indices", "fractions")
+                if name in recording
+            },
             "trial": np.arange(n_trials),
             "time": ("time", np.arange(1, n_steps + 1) * batch.dt, {"units": "ms"}),
             "epoch": ("time", epoch_per_step.astype(object)),

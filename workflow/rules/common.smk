@@ -78,8 +78,7 @@ def previous_links(wildcards):
     """For link k of an INSD chain (regime insd_<k>): the checkpoints of links 0..k-1 of the
     same task, architecture, (grid variant) and seed, which its training is penalised
     against; else none."""
-    k = dynsim.regimes.insd_position(wildcards.regime) or 0
-    links = [NETWORK_PATH.format(**{**wildcards, "regime": f"insd_{j}"}) for j in range(k)]
+    links = dynsim.config.previous_links(config, wildcards)
     return [f"{RESULTS}/checkpoints/{link}.pt" for link in links]
 
 

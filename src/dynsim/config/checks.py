@@ -84,8 +84,10 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     _check_task_params(config)
     _check_grid(config)
     _check_models(config)
-    _check_selection(config)
-    _check_time_normalize(config)
+    # Each task's test trials, built at most once for the checks that need them.
+    test_sets: dict[str, Any] = {}
+    _check_selection(config, test_sets)
+    _check_time_normalize(config, test_sets)
     _check_cluster(config)
     _check_guilhot(config)
     return config
@@ -202,7 +204,24 @@ def _check_models(config: dict[str, Any]) -> None:
             )
 
 
-def _check_selection(config: dict[str, Any]) -> None:
+def _test_set(config: dict[str, Any], name: str, built: dict[str, Any]) -> Any:
+    """Task ``name``'s test trials (a :class:`dynsim.tasks.TrialBatch`) exactly as the record
+    jobs build them (``record.n_repeats``, ``record.seed``, the task's shared and own
+    parameters), built once per validation: ``built`` keeps them by task name."""
+    if name not in built:
+        from dynsim import tasks
+
+        shared = {k: v for k, v in config["task"].items() if k != "params"}
+        own = config["task"].get("params", {}).get(name, {})
+        params = {**tasks.accepted_params(name, shared), **own}
+        record = config["record"]
+        built[name] = tasks.get(name, **params).test_batch(
+            n_repeats=int(record["n_repeats"]), seed=int(record["seed"])
+        )
+    return built[name]
+
+
+def _check_selection(config: dict[str, Any], test_sets: dict[str, Any] | None = None) -> None:
     """What ``compare`` selects exists in what the workflow records: ``checkpoint`` is
     "final", an index into ``training.checkpoints`` (negative counts from the end) or one of
     its fractions; ``epoch`` (and ``insd.window``) name epochs of every task's test trials;
@@ -237,9 +256,9 @@ def _check_selection(config: dict[str, Any]) -> None:
     ):
         return  # nothing selected by name: no test set to build (generating one needs torch)
 
+    test_sets = {} if test_sets is None else test_sets
     shared = {k: v for k, v in config["task"].items() if k != "params"}
     per_task = config["task"].get("params", {})
-    record = config["record"]
     by_label = bool(compare.get("trials") or compare.get("average_over"))
     recorded: dict[str, tuple[set[str], dict[str, Any]]] = {}
     for name in config["tasks"]:
@@ -252,7 +271,7 @@ def _check_selection(config: dict[str, Any]) -> None:
             # built), so the names answer without generating trials, which needs torch.
             recorded[name] = ({str(e) for e in names}, {})
             continue
-        batch = task.test_batch(n_repeats=int(record["n_repeats"]), seed=int(record["seed"]))
+        batch = _test_set(config, name, test_sets)
         epochs = {str(e) for e in batch.epoch_labels()[0] if e}
         recorded[name] = (epochs, {k: np.asarray(v) for k, v in batch.conditions.items()})
 
@@ -305,7 +324,7 @@ def _check_selection(config: dict[str, Any]) -> None:
             )
 
 
-def _check_time_normalize(config: dict[str, Any]) -> None:
+def _check_time_normalize(config: dict[str, Any], test_sets: dict[str, Any] | None = None) -> None:
     """``compare.time_normalize`` fits what is recorded: its metrics are among
     ``compare.metrics``; its phases are well formed and, on every task's test trials (built as
     the record jobs build them), each phase has an epoch, its epochs are contiguous and the
@@ -314,7 +333,6 @@ def _check_time_normalize(config: dict[str, Any]) -> None:
     options = config["compare"].get("time_normalize")
     if not options:
         return
-    from dynsim import tasks
     from dynsim.pairwise.selection import Selection, SelectionError, normalize_time
 
     chosen = options.get("metrics")
@@ -331,15 +349,10 @@ def _check_time_normalize(config: dict[str, Any]) -> None:
     except SelectionError as err:
         raise ConfigError(f"config key 'compare.time_normalize.phases': {err}") from None
 
-    shared = {k: v for k, v in config["task"].items() if k != "params"}
-    per_task = config["task"].get("params", {})
-    record = config["record"]
+    test_sets = {} if test_sets is None else test_sets
     counts: dict[str, int] = {}
     for name in config["tasks"]:
-        params = {**tasks.accepted_params(name, shared), **per_task.get(name, {})}
-        batch = tasks.get(name, **params).test_batch(
-            n_repeats=int(record["n_repeats"]), seed=int(record["seed"])
-        )
+        batch = _test_set(config, name, test_sets)
         epochs = np.asarray(batch.epoch_labels()[0]).astype(str)
         conditions = {k: ("trial", np.asarray(v)) for k, v in batch.conditions.items()}
         # The selection on a stand-in for the recorded activity: one unit of zeros with the

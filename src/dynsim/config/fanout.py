@@ -5,7 +5,7 @@ stacked."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from dynsim import grid as grids
@@ -107,6 +107,18 @@ def network_specs(config: dict[str, Any]) -> list[NetworkSpec]:
         )
         specs.append(spec.with_variant(variant) if variant else spec)
     return specs
+
+
+def previous_links(config: dict[str, Any], wildcards: Mapping[str, Any]) -> list[str]:
+    """The network keys an INSD link trains against: for regime ``insd_<k>``, links
+    ``insd_0`` … ``insd_<k−1>`` of the same task, architecture, grid variant and seed, in
+    chain order; ``[]`` for any other regime and for link 0. ``wildcards``: the network's
+    path fields (task, arch, regime, seed, and variant with a grid), as the workflow's train
+    rule has them. The workflow's ``previous_links`` input function maps these to
+    checkpoint files."""
+    k = insd_position(str(wildcards["regime"])) or 0
+    pattern = network_path(config)
+    return [pattern.format(**{**wildcards, "regime": f"insd_{j}"}) for j in range(k)]
 
 
 def training_sources(

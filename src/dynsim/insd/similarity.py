@@ -13,30 +13,20 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import xarray as xr
 
-from dynsim.figures import fill_distance
+from dynsim.figures import classical_mds
 
 __all__ = ["embed", "mds"]
 
 
 def mds(distance: np.ndarray, n_components: int = 2) -> np.ndarray:
-    """Classical (Torgerson) multidimensional scaling of a distance matrix.
+    """Classical (Torgerson) MDS coordinates (point, component) of a distance matrix
+    (point, point): :func:`dynsim.figures.classical_mds` without its variance shares.
 
-    ``distance`` is (point, point); it is symmetrised and missing entries (NaN) are filled
-    with the largest distance (:func:`dynsim.figures.fill_distance`). With J = I − 11ᵀ/n and
-    B = −½ J D⁽²⁾ J (Torgerson 1952; Borg & Groenen, *Modern Multidimensional Scaling*,
-    ch. 12), the coordinates are the top ``n_components`` eigenvectors of B scaled by the
-    square roots of their eigenvalues. Returns coordinates (point, component); components
-    with a negative eigenvalue are 0.
+    The one implementation lives with the figures (insd sits above figures in the layers);
+    see it for the formula, its source and the handling of NaN and asymmetry. Raises
+    ValueError when ``distance`` is not square.
     """
-    d = fill_distance(distance)
-    n = d.shape[0]
-    centring = np.eye(n) - np.ones((n, n)) / n
-    b = -0.5 * centring @ (d**2) @ centring
-    values, vectors = np.linalg.eigh(b)
-    order = np.argsort(values)[::-1][:n_components]
-    coords = vectors[:, order] * np.sqrt(np.clip(values[order], 0, None))
-    if coords.shape[1] < n_components:
-        coords = np.pad(coords, ((0, 0), (0, n_components - coords.shape[1])))
+    coords, _ = classical_mds(distance, n_components)
     return coords
 
 

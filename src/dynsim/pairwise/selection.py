@@ -205,6 +205,18 @@ class Selection:
                 )
             nearest = int(np.argmin(np.abs(hidden["progress"].values - c)))
             return hidden.isel(checkpoint=nearest)
+        by_fraction = _fraction_positions(hidden)
+        if by_fraction:
+            # A dynsim store of a network whose fractions met (one snapshot recorded once,
+            # labelled with each): an index counts in training.checkpoints, not in the store.
+            m = len(by_fraction)
+            if not -m <= int(c) < m:
+                raise SelectionError(
+                    "checkpoint",
+                    f"{where}checkpoint {c!r} is out of range: training.checkpoints had {m} "
+                    f"fractions (indices 0..{m - 1}, or -{m}..-1 from the end)",
+                )
+            return hidden.isel(checkpoint=by_fraction[int(c) % m])
         if not -n <= int(c) < n:
             raise SelectionError(
                 "checkpoint",
@@ -335,3 +347,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, (bool, int, float, str)) or value is None:
         return value
     return repr(value)
+
+
+def _fraction_positions(hidden: xr.DataArray) -> dict[int, int]:
+    """Index into training.checkpoints → position along ``checkpoint``, from a store's
+    ``fraction_indices`` coordinate ("0 1" where two fractions selected one snapshot; see
+    :func:`dynsim.training.record_activity`); empty when there is none (older stores, an
+    untrained network, other inputs), where an index is a position."""
+    coord = hidden.coords.get("fraction_indices")
+    if coord is None or coord.dims != ("checkpoint",):
+        return {}
+    return {int(i): k for k, label in enumerate(coord.values) for i in str(label).split()}

@@ -13,8 +13,9 @@ Generators (see :mod:`dynsim.systems.flows`): :class:`Lorenz` (three regimes,
 (:meth:`LinearSystem.from_spectrum`), :func:`stable_fixed_point`, :func:`unstable_fixed_point`,
 :func:`stable_focus`, :func:`line_attractor`, :class:`RingAttractor`, :class:`HopfOscillator`
 (limit cycle). Observation (:mod:`dynsim.systems.observe`): :func:`normalize`, :func:`embed`,
-:func:`add_noise`, :func:`observe`, :func:`compose`. The bench of metrics on these systems is
-the package :mod:`dynsim.bench` (``dynsim systems-bench`` on the command line).
+:func:`add_noise`, :func:`observe`, :func:`compose`. Network-like test data:
+:func:`tanh_linear_networks` (:mod:`dynsim.systems.networks`). The bench of metrics on these
+systems is the package :mod:`dynsim.bench` (``dynsim systems-bench`` on the command line).
 
 This package is a leaf of dynsim: it depends on NumPy and SciPy only and imports nothing else
 from dynsim (the import-linter contract in pyproject.toml keeps it so). ``dynsim.systems.bench``
@@ -38,6 +39,7 @@ from dynsim.systems.flows import (
     stable_focus,
     unstable_fixed_point,
 )
+from dynsim.systems.networks import tanh_linear_networks
 from dynsim.systems.observe import (
     EMBEDDINGS,
     CompositeSystem,
@@ -73,5 +75,6 @@ __all__ = [
     "random_orthogonal",
     "stable_fixed_point",
     "stable_focus",
+    "tanh_linear_networks",
     "unstable_fixed_point",
 ]
