@@ -37,9 +37,12 @@ def run_command(args: argparse.Namespace) -> int:
         return EXIT_INVALID
 
 
-def examples(*lines: str) -> str:
-    """An ``examples:`` epilog, one command per line, printed as written (HelpFormatter)."""
-    return "examples:\n" + "".join(f"  {line}\n" for line in lines)
+def examples(*commands: str) -> str:
+    """An ``examples:`` epilog, printed as written (HelpFormatter): one command per argument; a
+    command's own line breaks are shown as shell continuations (`` \\``, indented)."""
+    return "examples:\n" + "".join(
+        "  " + " \\\n      ".join(command.split("\n")) + "\n" for command in commands
+    )
 
 
 def check_output(out: Path) -> None:

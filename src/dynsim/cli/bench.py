@@ -17,6 +17,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Run the synthetic-systems bench (progression, regime identification, "
         "shared motifs, geometry vs dynamics, noise robustness) and write results.csv, "
         "results.md, distances.csv and systems.png to --out.",
+        epilog=examples(
+            "dynsim systems-bench --out bench --size small",
+            "dynsim systems-bench --out bench --metrics procrustes cka --no-figure",
+        ),
+        formatter_class=HelpFormatter,
     )
     p.add_argument("--out", required=True, type=Path, help="output directory")
     p.add_argument("--size", choices=["small", "default"], default="default")

@@ -19,13 +19,29 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         description="Without NAME: every metric, its one-line summary and its parameters with "
         "their defaults. With NAME: that metric's documentation (maths, invariances, "
         "parameters and their accepted values).",
+        epilog=examples("dynsim metrics", "dynsim metrics dsa"),
+        formatter_class=HelpFormatter,
     )
     p.add_argument("name", nargs="?", default=None, help="a metric to describe")
     p.set_defaults(func=_cmd_list, what="metrics")
-    p = sub.add_parser("tasks", help="list the available tasks")
+    p = sub.add_parser(
+        "tasks",
+        help="list the available tasks",
+        description="List every task by the name a spec or config uses, with its one-line summary.",
+        epilog=examples("dynsim tasks"),
+        formatter_class=HelpFormatter,
+    )
     p.set_defaults(func=_cmd_list, what="tasks")
     p = sub.add_parser(
-        "task-plot", help="plot one example trial of a task (inputs, targets, epochs)"
+        "task-plot",
+        help="plot one example trial of a task (inputs, targets, epochs)",
+        description="Plot one trial of a task: its input channels and its target over time, "
+        "its epochs shaded and named (dynsim.tasks.plot.plot_trial).",
+        epilog=examples(
+            "dynsim task-plot pdm -o pdm.png",
+            "dynsim task-plot memory_pro --mode train --trial 3 -o memory_pro.png",
+        ),
+        formatter_class=HelpFormatter,
     )
     p.add_argument("name", help="task name (`dynsim tasks` lists them)")
     p.add_argument("-o", "--out", required=True, type=Path, help="image file to write (.png)")

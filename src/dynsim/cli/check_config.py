@@ -19,6 +19,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "merged together and over the workflow's default config (nested keys merged key by "
         "key, as Snakemake does), every key and value checked as the workflow checks it "
         "before any job.",
+        epilog=examples(
+            "dynsim check-config my.yaml",
+            "dynsim check-config config/insd.yaml --defaults none",
+        ),
+        formatter_class=HelpFormatter,
     )
     p.add_argument("config", type=Path, nargs="+", metavar="FILE", help="config file(s)")
     p.add_argument(

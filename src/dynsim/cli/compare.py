@@ -4,7 +4,6 @@ dynsim.cli.compare_options; the engine is dynsim.pairwise)."""
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 

@@ -22,7 +22,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "learning matrix gives learning curves, any other a clustered heatmap.",
         epilog=examples(
             "dynsim figure cka.zarr -o cka.png",
-            "dynsim figure cka.zarr --kind heatmap --order-from cka.zarr procrustes.zarr "
+            "dynsim figure cka.zarr --kind heatmap --order-from cka.zarr procrustes.zarr\n"
             "-o cka_heatmap.png",
             "dynsim figure cka.zarr procrustes.zarr dsa.zarr --kind agreement -o agreement.png",
         ),

@@ -19,6 +19,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "given as checkpoint files, write its data (.zarr) and its figure (.png). "
         "'similarity' takes matrices written by `compare` instead; 'summary' takes the "
         "other analyses' data and writes Markdown.",
+        epilog=examples(
+            "dynsim battery decoding --checkpoints seed0.pt seed1.pt --out decoding.zarr\n"
+            "--figure decoding.png",
+            "dynsim battery similarity --matrices cka.zarr procrustes.zarr --out similarity.zarr",
+            "dynsim battery summary --data decoding.zarr similarity.zarr --out battery.md",
+        ),
+        formatter_class=HelpFormatter,
     )
     p.add_argument(
         "analysis",

@@ -27,9 +27,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "and labels). Refuses, naming them, tiles that are missing or of another run. Exit "
         "status as `compare --allow-partial`: 3 when no pair has a value.",
         epilog=examples(
-            "dynsim compare a.npy b.npy c.npy d.npy --metric cka --batch-size 3 "
+            "dynsim compare a.npy b.npy c.npy d.npy --metric cka --batch-size 3\n"
             "--tile-pairs 3 --tile 0 -o tiles/tile0.npz",
-            "dynsim compare a.npy b.npy c.npy d.npy --metric cka --batch-size 3 "
+            "dynsim compare a.npy b.npy c.npy d.npy --metric cka --batch-size 3\n"
             "--tile-pairs 3 --tile 1 -o tiles/tile1.npz",
             "dynsim merge tiles -o cka.zarr",
         ),

@@ -11,7 +11,21 @@ from dynsim.cli._common import HelpFormatter, examples, listed
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``summary`` to the ``dynsim`` subcommands ``sub``."""
-    p = sub.add_parser("summary", help="Markdown summary of an experiment's networks and matrices")
+    p = sub.add_parser(
+        "summary",
+        help="Markdown summary of an experiment's networks and matrices",
+        description="Write the experiment's summary as Markdown: each network's outcome "
+        "(status, evaluation and test accuracy, from its activation store) and, for each "
+        "matrix written by `compare`, the distances within and between the levels of every "
+        "factor that varies, with bootstrap CIs and permutation tests "
+        "(dynsim.analysis.experiment_summary).",
+        epilog=examples(
+            "dynsim summary --networks a.zarr b.zarr c.zarr --matrices cka.zarr "
+            "procrustes.zarr\n-o summary.md",
+            "dynsim summary --networks-from networks.txt --matrices *.zarr -o summary.md",
+        ),
+        formatter_class=HelpFormatter,
+    )
     p.add_argument("--networks", nargs="*", type=Path, default=[], help="activation stores")
     p.add_argument(
         "--networks-from",

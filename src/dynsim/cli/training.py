@@ -27,7 +27,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "file (dynsim.training.train_network).",
         epilog=examples(
             f"dynsim train --spec '{_SPEC}' --out seed0.pt",
-            f"dynsim train --spec '{_SPEC}' --out seed0.pt --ray never --threads 2",
+            f"dynsim train --spec '{_SPEC}' --out seed0.pt\n--ray never --threads 2",
         ),
         formatter_class=HelpFormatter,
     )
@@ -71,7 +71,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "master_gain<g>), and save one checkpoint file per seed, as `train` would.",
         epilog=examples(
             'dynsim train-seeds --specs \'[{"task": "pdm", "arch": "gru", "seed": 0}, '
-            '{"task": "pdm", "arch": "gru", "seed": 1}]\' --out seed0.pt seed1.pt',
+            '{"task": "pdm", "arch": "gru", "seed": 1}]\'\n--out seed0.pt seed1.pt',
         ),
         formatter_class=HelpFormatter,
     )
