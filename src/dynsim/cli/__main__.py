@@ -1,0 +1,3 @@
+from dynsim.cli import main
+
+raise SystemExit(main())
