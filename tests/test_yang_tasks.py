@@ -3,6 +3,7 @@ answers implied by the condition labels, responders, test grids, timing, seeding
 
 import functools
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -545,7 +546,7 @@ def test_multitask_networks_of_the_family_are_one_training():
         retarget(trained, replace(memory, seed=4))
 
 
-def test_cli_reuses_a_training_only_for_the_same_training(tmp_path):
+def test_cli_reuses_a_training_only_for_the_same_training(tmp_path, capsys):
     """``dynsim train --same-training-as``: a retargeted copy for the same training, an error
     naming the checkpoint for any other spec (nothing written)."""
     import json
@@ -561,8 +562,9 @@ def test_cli_reuses_a_training_only_for_the_same_training(tmp_path):
     assert torch.load(copy, weights_only=False)["spec"]["task"] == "react_anti"
     wrong = replace(other, hidden_size=9)
     argv = ["train", "--spec", json.dumps(wrong.to_dict()), "--out", str(tmp_path / "no.pt")]
-    with pytest.raises(SystemExit, match=r"source\.pt.*not the same training"):
-        cli.main([*argv, "--same-training-as", str(path)])
+    assert cli.main([*argv, "--same-training-as", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"^dynsim train: error: .*source\.pt.*not the same training", err, re.M)
     assert not (tmp_path / "no.pt").exists()
 
 

@@ -68,7 +68,7 @@ def listed(paths: list[Path], listing: Path | None, option: str) -> list[Path]:
     return paths
 
 
-def report_missing(metric: str, status: Any, n_entries: int) -> None:
+def report_missing(metric: str, status: Any, n_entries: int, command: str = "compare") -> None:
     """On stderr: how many entries of a matrix have no value and each distinct reason (a
     reason names its network or pair) with its number of entries, at most MAX_REASONS_LISTED
     of them. ``status``: the matrix's 'status' values (str array, "" where computed)."""
@@ -79,7 +79,7 @@ def report_missing(metric: str, status: Any, n_entries: int) -> None:
         for reason in str(entry).split(REASON_SEPARATOR) if entry else ():
             counts[reason] = counts.get(reason, 0) + 1
     n_missing = int((status != "").sum())
-    lines = [f"dynsim compare: {metric}: {n_missing} of {n_entries} entries have no value:"]
+    lines = [f"dynsim {command}: {metric}: {n_missing} of {n_entries} entries have no value:"]
     for reason, count in list(counts.items())[:MAX_REASONS_LISTED]:
         lines.append(f"  {reason}  [{count} {'entry' if count == 1 else 'entries'}]")
     if len(counts) > MAX_REASONS_LISTED:

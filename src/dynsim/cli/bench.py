@@ -24,8 +24,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         formatter_class=HelpFormatter,
     )
     p.add_argument("--out", required=True, type=Path, help="output directory")
-    p.add_argument("--size", choices=["small", "default"], default="default")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--size",
+        choices=["small", "default"],
+        default="default",
+        help="systems and trajectory lengths: small (seconds, for a first look) or default",
+    )
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic systems")
     p.add_argument(
         "--metrics",
         nargs="+",

@@ -141,8 +141,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--var", default="hidden", help="variable holding activity (Zarr/NetCDF)")
     p.add_argument("--dims", default="trial,time,unit", help="axis order of .npy inputs")
-    p.add_argument("--backend", choices=["auto", "inprocess", "ray"], default="auto")
-    p.add_argument("--batch-size", type=int, default=512)
+    p.add_argument(
+        "--backend",
+        choices=["auto", "inprocess", "ray"],
+        default="auto",
+        help="where pairs run: auto moves to Ray only when measured to be faster",
+    )
+    p.add_argument("--batch-size", type=int, default=512, help="pairs per task (Ray) or batch")
     p.add_argument("--threads", type=int, default=None, help="CPUs for Ray (default: all)")
     p.add_argument(
         "--partial-dir",
@@ -150,8 +155,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="keep finished batches here so a killed run resumes",
     )
-    p.add_argument("--ray-address", default=None)
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--ray-address", default=None, help="existing Ray cluster (else private)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     p.add_argument(
         "--allow-partial",
         action="store_true",

@@ -56,6 +56,6 @@ def _cmd_merge(args: argparse.Namespace) -> int:
     )
     if not n_missing:
         return EXIT_COMPLETE
-    report_missing(str(merged.attrs.get("metric", "merge")), status, status.size)
+    report_missing(str(merged.attrs.get("metric", "merge")), status, status.size, "merge")
     # As an untiled compare with --allow-partial: only a matrix without any value fails.
     return EXIT_COMPLETE if any_value(merged) else EXIT_NOTHING

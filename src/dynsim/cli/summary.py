@@ -35,8 +35,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="a file listing activation stores, one per line (after any --networks), as "
         "compare's --inputs-from: the command line stays short however many networks",
     )
-    p.add_argument("--matrices", nargs="+", type=Path, required=True)
-    p.add_argument("-o", "--out", type=Path, required=True)
+    p.add_argument(
+        "--matrices", nargs="+", type=Path, required=True, help="matrix stores from `compare`"
+    )
+    p.add_argument("-o", "--out", type=Path, required=True, help="summary to write (.md)")
     p.set_defaults(func=_cmd_summary)
 
 

@@ -35,7 +35,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, type=Path, help="checkpoint file to write (.pt)")
     p.add_argument("--threads", type=int, default=1, help="CPU threads for this job")
     p.add_argument("--ray-address", default=None, help="existing Ray cluster (else private)")
-    p.add_argument("--object-store-mb", type=int, default=256)
+    p.add_argument(
+        "--object-store-mb", type=int, default=256, help="Ray object store of a private session"
+    )
     p.add_argument(
         "--ray",
         choices=["auto", "always", "never"],
@@ -125,11 +127,8 @@ def _reuse_training(spec: NetworkSpec, sources: list[Path], out: Path) -> int:
     from dynsim.training import reuse_training
 
     if len(sources) != 1:
-        raise SystemExit(f"error: --same-training-as takes one checkpoint, got {len(sources)}")
-    try:
-        source, result = reuse_training(spec, sources[0], out)
-    except ValueError as err:
-        raise SystemExit(f"error: {err}") from None
+        raise ValueError(f"--same-training-as takes one checkpoint, got {len(sources)}")
+    source, result = reuse_training(spec, sources[0], out)  # ValueError: printed, exit 2
     print(f"{spec.key}: the training of {source.spec.key} ({result.status}), not retrained")
     return 0
 
@@ -139,7 +138,7 @@ def _cmd_train_seeds(args: argparse.Namespace) -> int:
 
     specs = [NetworkSpec.from_dict(d) for d in json.loads(args.specs)]
     if len(specs) != len(args.out):
-        raise SystemExit(f"error: {len(specs)} specs but {len(args.out)} --out files")
+        raise ValueError(f"{len(specs)} specs but {len(args.out)} --out files")
     for spec, result in zip(specs, train_seeds(specs, args.out, args.threads), strict=True):
         print(
             f"{spec.key}: {result.status} after {result.final_step} steps (stacked); "
