@@ -286,6 +286,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--matrices", nargs="+", type=Path, required=True)
     p.add_argument("-o", "--out", type=Path, required=True)
+    p.add_argument(
+        "--html",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the summary as an HTML page with real tables (the Snakemake report's)",
+    )
     p.set_defaults(func=_cmd_summary)
 
     p = sub.add_parser(
@@ -802,12 +809,17 @@ def _listed(paths: list[Path], listing: Path | None, option: str) -> list[Path]:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from dynsim.analysis import experiment_summary
+    from dynsim.analysis import experiment_summary, summary_html
 
     networks = _listed(args.networks, args.networks_from, "--networks")
+    text = experiment_summary(networks, args.matrices)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(experiment_summary(networks, args.matrices))
+    args.out.write_text(text)
     print(f"summary → {args.out}")
+    if args.html is not None:
+        args.html.parent.mkdir(parents=True, exist_ok=True)
+        args.html.write_text(summary_html(text), encoding="utf-8")
+        print(f"summary (HTML) → {args.html}")
     return 0
 
 
