@@ -70,7 +70,7 @@ def test_selection_round_trips_through_the_stored_matrix(tmp_path, stores):
     reopened = open_matrix(out)
     assert reopened.attrs == written.attrs
     assert_attrs_are_the_configs(reopened.attrs, COMPARE)
-    assert reopened.attrs["metric"] == "cka"
+    assert reopened.attrs["metric"] == "cka" and reopened.attrs["variable"] == "hidden"
     # The attributes describe the numbers: the same selection recomputed gives them.
     again = compute("cka", stores, selection=selection, backend="inprocess", progress=False)
     np.testing.assert_array_equal(again["distance"].values, reopened["distance"].values)
@@ -150,7 +150,7 @@ def test_merged_tiles_keep_the_settings_and_refuse_others(tmp_path, stores):
     _tiles(stores, tmp_path / "tiles", selection)
     assert main(["merge", str(tmp_path / "tiles"), "-o", str(tmp_path / "merged.zarr")]) == 0
     merged = open_matrix(tmp_path / "merged.zarr")
-    assert merged.attrs == untiled.attrs
+    assert merged.attrs == {**untiled.attrs, "variable": "hidden"}
     assert_attrs_are_the_configs(merged.attrs, COMPARE)
     np.testing.assert_array_equal(merged["distance"].values, untiled["distance"].values)
 

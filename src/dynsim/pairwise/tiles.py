@@ -226,6 +226,7 @@ def compare_tile(
                 "params": metric_params or {},
                 "attrs": metric_obj.attrs(),
                 "selection": selection.to_dict(),
+                "variable": var,
                 "n_networks": n,
                 "batch_size": batch_size,
                 "tile_pairs": tile_pairs,
@@ -264,7 +265,8 @@ def merge_tiles(
     atomically) when given.
 
     Raises ValueError naming the directory and the tile files that are missing, unreadable
-    or of another run (metric, parameters, selection, inputs' count, batching differ).
+    or of another run (metric, parameters, selection, variable, inputs' count, batching
+    differ), and the settings that differ, down to the one (``selection.time_normalize``).
     """
     directory = Path(directory)
     found = {}
@@ -346,6 +348,8 @@ def merge_tiles(
         "+".join(backends),
     )
     merged = to_dataset(result)
+    if "variable" in run:  # as compare_files records it (tiles of before it do not say)
+        merged.attrs["variable"] = run["variable"]
     if out is not None:
         atomic_write_zarr(merged, out)
     return merged
