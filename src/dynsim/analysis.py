@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 from collections.abc import Sequence
@@ -76,6 +77,36 @@ def experiment_summary(
         )
     lines += distance_section(open_matrices(matrix_paths))
     return "\n".join(lines) + "\n"
+
+
+#: Borders and spacing for the summary's tables in a browser (the report shows the page in a
+#: frame of its own, without the report's style sheet).
+_SUMMARY_CSS = (
+    "body{font-family:sans-serif;font-size:14px;margin:1em}"
+    "table{border-collapse:collapse;margin:0.5em 0 1.5em}"
+    "th,td{border:1px solid #bbb;padding:0.25em 0.5em;text-align:left;vertical-align:top}"
+    "th{background:#eee}"
+)
+
+
+def summary_html(markdown_text: str, title: str = "dynsim experiment summary") -> str:
+    """The summary (:func:`experiment_summary`'s Markdown) as a standalone HTML page whose
+    tables are ``<table>`` elements, for the Snakemake report (which shows an HTML result in
+    a frame; Markdown would show as source text).
+
+    Converted by Python-Markdown (the engine the documentation site, mkdocs, renders
+    Markdown with) and its ``tables`` extension (PHP Markdown Extra pipe tables, the syntax
+    the summary writes). Network and metric names are the config's (letters, digits, ``_``),
+    so the page holds no markup beyond the conversion's.
+    """
+    import markdown  # only the summary rule needs it
+
+    body = markdown.markdown(markdown_text, extensions=["tables"], output_format="html")
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_SUMMARY_CSS}</style>\n</head>\n"
+        f"<body>\n{body}\n</body>\n</html>\n"
+    )
 
 
 def _agreement_note(ds: xr.Dataset, test_accuracy: float) -> str:

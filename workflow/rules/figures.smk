@@ -140,7 +140,12 @@ rule summary:
         matrices=similarity_stores,
         figures=heatmaps,
     output:
-        report(SUMMARY, caption="../report/summary.rst", category="Summary"),
+        md=SUMMARY,
+        # The same summary as an HTML page: the report shows it in a frame, tables as tables
+        # (a Markdown result would show as its source text).
+        html=report(
+            f"{RESULTS}/summary.html", caption="../report/summary.rst", category="Summary"
+        ),
     log:
         f"logs/{config['experiment']}/summary.log",
     resources:
@@ -151,4 +156,4 @@ rule summary:
         "../../envs/dynsim.yaml"
     shell:
         "dynsim summary --networks-from {input.networks} --matrices {input.matrices}"
-        " -o {output} > {log} 2>&1"
+        " -o {output.md} --html {output.html} > {log} 2>&1"

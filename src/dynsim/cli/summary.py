@@ -23,6 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "dynsim summary --networks a.zarr b.zarr c.zarr --matrices cka.zarr "
             "procrustes.zarr\n-o summary.md",
             "dynsim summary --networks-from networks.txt --matrices *.zarr -o summary.md",
+            "dynsim summary --networks-from networks.txt --matrices *.zarr -o summary.md\n"
+            "--html summary.html",
         ),
         formatter_class=HelpFormatter,
     )
@@ -39,14 +41,26 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--matrices", nargs="+", type=Path, required=True, help="matrix stores from `compare`"
     )
     p.add_argument("-o", "--out", type=Path, required=True, help="summary to write (.md)")
+    p.add_argument(
+        "--html",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="also write the summary as an HTML page with real tables (the Snakemake report's)",
+    )
     p.set_defaults(func=_cmd_summary)
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from dynsim.analysis import experiment_summary
+    from dynsim.analysis import experiment_summary, summary_html
 
     networks = listed(args.networks, args.networks_from, "--networks")
+    text = experiment_summary(networks, args.matrices)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(experiment_summary(networks, args.matrices))
+    args.out.write_text(text)
     print(f"summary → {args.out}")
+    if args.html is not None:
+        args.html.parent.mkdir(parents=True, exist_ok=True)
+        args.html.write_text(summary_html(text), encoding="utf-8")
+        print(f"summary (HTML) → {args.html}")
     return 0

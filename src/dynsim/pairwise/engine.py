@@ -7,7 +7,6 @@ DataArray, through :func:`in_process`.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Mapping, Sequence
@@ -80,6 +79,8 @@ class Result:
     nets_b: list[Network] | None
     selection: Selection
     backend: str
+    #: The selection of ``nets_b`` when it differs from ``selection`` (a reference set).
+    other_selection: Selection | None = None
 
 
 def compute(
@@ -353,7 +354,14 @@ def _run(
 
     matrix, status = assemble(metric, pairs, values, pair_reasons, n_a, n_b, reas_a)
     return Result(
-        metric, matrix, status, nets_a, nets_b, selection, "ray" if use_ray else "inprocess"
+        metric,
+        matrix,
+        status,
+        nets_a,
+        nets_b,
+        selection,
+        "ray" if use_ray else "inprocess",
+        other_selection if other_selection != selection else None,
     )
 
 
@@ -439,11 +447,15 @@ def to_dataset(result: Result) -> xr.Dataset:
         **result.metric.attrs(),
         "symmetric": int(result.metric.symmetric),
         "direction": "distance (0 = identical)",
-        "checkpoint": str(result.selection.checkpoint),
-        "epoch": json.dumps(result.selection.epoch),
+        # How the numbers were computed: every compare-time setting that changes them (the
+        # metric's parameters above, the selection here), so that a stored matrix says so.
+        **result.selection.attrs(),
         "backend": result.backend,
         "dynsim_version": dynsim.__version__,
     }
+    if result.other_selection is not None:
+        # model_b's networks were read with another selection (a reference set).
+        attrs.update({f"{k}_b": v for k, v in result.other_selection.attrs().items()})
     return xr.Dataset(
         {
             "distance": (("model_a", "model_b"), result.matrix),

@@ -48,6 +48,9 @@ def compare_files(
             result = compute_over_learning(metric, sources, list(over_learning), **common)
         else:
             result = compute(metric, sources, partial_dir=partial_dir, **common)
+    # Which variable of the inputs was compared (a foreign file's ``var``; a dynsim store's
+    # hidden state): part of how the numbers were computed, as the selection is.
+    result.attrs["variable"] = var
     if out is not None:
         out = Path(out)
         if out.suffix == ".nc":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -103,6 +104,36 @@ class Selection:
         if self.time_normalize:
             plain["time_normalize"] = [[phase, steps] for phase, steps in self.time_normalize]
         return plain
+
+    @classmethod
+    def from_dict(cls, plain: dict[str, Any]) -> Selection:
+        """The selection whose :meth:`to_dict` is ``plain`` (a tile's record of its run).
+        Raises ValueError as :meth:`__post_init__` for an invalid checkpoint or phase."""
+        epoch = plain.get("epoch")
+        return cls(
+            checkpoint=plain.get("checkpoint", "final"),
+            epoch=tuple(epoch) if isinstance(epoch, list) else epoch,
+            trials=tuple((str(label), tuple(v)) for label, v in plain.get("trials", [])),
+            average_over=tuple(plain.get("average_over", [])),
+            time_normalize=tuple((str(p), int(n)) for p, n in plain.get("time_normalize", [])),
+        )
+
+    def attrs(self) -> dict[str, str]:
+        """The selection as a matrix's provenance attributes (strings, JSON where not one
+        value), each written whether set or not, so that a stored matrix says how it was
+        computed: ``checkpoint``; ``epoch`` (``null``: every time step); ``trials`` (label →
+        allowed values, ``{}``: every trial); ``average_over`` (labels, ``[]``: none);
+        ``time_normalize`` (phase → steps, in time order, as the config's
+        ``compare.time_normalize.phases``; ``{}``: not applied)."""
+        return {
+            "checkpoint": str(self.checkpoint),
+            "epoch": json.dumps(self.epoch),
+            "trials": json.dumps(
+                {label: [_plain(v) for v in allowed] for label, allowed in self.trials}
+            ),
+            "average_over": json.dumps(list(self.average_over)),
+            "time_normalize": json.dumps(dict(self.time_normalize)),
+        }
 
     def is_default(self) -> bool:
         """Whether this selects everything of the final checkpoint (the default)."""

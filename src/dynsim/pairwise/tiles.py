@@ -226,6 +226,7 @@ def compare_tile(
                 "params": metric_params or {},
                 "attrs": metric_obj.attrs(),
                 "selection": selection.to_dict(),
+                "variable": var,
                 "n_networks": n,
                 "batch_size": batch_size,
                 "tile_pairs": tile_pairs,
@@ -264,7 +265,8 @@ def merge_tiles(
     atomically) when given.
 
     Raises ValueError naming the directory and the tile files that are missing, unreadable
-    or of another run (metric, parameters, selection, inputs' count, batching differ).
+    or of another run (metric, parameters, selection, variable, inputs' count, batching
+    differ), and the settings that differ, down to the one (``selection.time_normalize``).
     """
     directory = Path(directory)
     found = {}
@@ -290,10 +292,10 @@ def merge_tiles(
     run = tiles[first]["run"]
     for k, tile in tiles.items():
         if tile["run"] != run:
-            differ = sorted(key for key in run if tile["run"].get(key) != run[key])
             raise ValueError(
                 f"{found[k]}: a tile of another run than {found[first].name} (differs in "
-                f"{', '.join(differ)}); delete the stale tiles and rerun"
+                f"{', '.join(_differences(run, tile['run']))}); delete the stale tiles and "
+                "rerun"
             )
     missing = [tile_file(k) for k in range(run["n_tiles"]) if k not in tiles]
     extra = [found[k].name for k in tiles if k >= run["n_tiles"]]
@@ -340,18 +342,31 @@ def merge_tiles(
         status,
         nets,
         None,
-        Selection(
-            checkpoint=selection["checkpoint"],
-            epoch=selection["epoch"]
-            if selection["epoch"] is None or isinstance(selection["epoch"], str)
-            else tuple(selection["epoch"]),
-        ),
+        # The whole selection (trials, average_over, time_normalize too): the merged matrix's
+        # provenance attributes are those of the untiled run's.
+        Selection.from_dict(selection),
         "+".join(backends),
     )
     merged = to_dataset(result)
+    if "variable" in run:  # as compare_files records it (tiles of before it do not say)
+        merged.attrs["variable"] = run["variable"]
     if out is not None:
         atomic_write_zarr(merged, out)
     return merged
+
+
+def _differences(a: dict[str, Any], b: dict[str, Any], prefix: str = "") -> list[str]:
+    """The dotted names of the entries where two tiles' run records differ, down to the
+    setting (``selection.time_normalize``, ``params.rank``), so that a refused merge says
+    which setting the stale tiles were computed with."""
+    out = []
+    for key in sorted(set(a) | set(b)):
+        x, y = a.get(key), b.get(key)
+        if isinstance(x, dict) and isinstance(y, dict):
+            out += _differences(x, y, f"{prefix}{key}.")
+        elif x != y:
+            out.append(f"{prefix}{key}")
+    return out
 
 
 def _some(names: list[str], limit: int = 5) -> str:
