@@ -31,7 +31,8 @@ import numpy as np
 # the order of the parts of a variant's name.
 GRID_PARAMETERS: dict[str, str] = {
     "hidden_size": "spec",
-    "activation": "model",  # the nonlinearity of leaky_rnn and gated_leaky_rnn (relu, tanh, softplus, leaky_relu)
+    # the nonlinearity of leaky_rnn and gated_leaky_rnn (relu, tanh, softplus, leaky_relu)
+    "activation": "model",
     "init_gain": "model",  # the leaky RNN's recurrent initial gain
     "learning_rate": "training",
     "batch_size": "training",
