@@ -46,7 +46,9 @@ def experiment_summary(
         " timings): *evaluation accuracy* is the last of those evaluations, at the final step,"
         " against the *target*. *test accuracy* is on the recorded test trials (fixed timings,"
         " record.n_repeats per condition) at the final checkpoint, a different sample;"
-        " *by checkpoint* lists it at every recorded checkpoint (progress 0 → 1) with, in"
+        " *by checkpoint* lists it at every recorded checkpoint as *progress: accuracy*"
+        " (progress 0 → 1: the checkpoint's step over the final step; fractions of"
+        " training.checkpoints that fell on one step are one checkpoint) with, in"
         " brackets, the fraction of test trials without a choice (decision-epoch output largest"
         " for fixation: an error, so all-fixating networks score exactly 0). *note* flags a"
         " network whose two accuracies fall on different sides of its target, so a status"
@@ -66,9 +68,14 @@ def experiment_summary(
         )
         test = ds["accuracy"].values
         no_choice = _no_choice(ds)
+        progress = ds["progress"].values if "progress" in ds.coords else [None] * len(test)
         by_checkpoint = ", ".join(
-            f"{a:.3f}" + (f" ({n:.2f})" if no_choice is not None else "")
-            for a, n in zip(test, no_choice if no_choice is not None else test, strict=True)
+            ("" if p is None else f"{float(p):.2f}: ")
+            + f"{a:.3f}"
+            + (f" ({n:.2f})" if no_choice is not None else "")
+            for p, a, n in zip(
+                progress, test, no_choice if no_choice is not None else test, strict=True
+            )
         )
         lines.append(
             f"| {name} | {ds.attrs.get('status', '?')} | {ds.attrs.get('final_step', '?')} "

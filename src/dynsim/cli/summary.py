@@ -13,8 +13,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``summary`` to the ``dynsim`` subcommands ``sub``."""
     p = sub.add_parser(
         "summary",
-        help="Markdown summary of an experiment's networks and matrices",
-        description="Write the experiment's summary as Markdown: each network's outcome "
+        help="summary of an experiment's networks and matrices (Markdown, and HTML with --html)",
+        description="Write the experiment's summary as Markdown (and, with --html, as an HTML "
+        "page with the same tables): each network's outcome "
         "(status, evaluation and test accuracy, from its activation store) and, for each "
         "matrix written by `compare`, the distances within and between the levels of every "
         "factor that varies, with bootstrap CIs and permutation tests "

@@ -325,9 +325,10 @@ def _contained(method: Callable[..., Any], error: type[ValueError], what: str) -
 
 
 def _outside_metrics_stacklevel() -> int:
-    """The ``stacklevel`` that points a warning at the first frame outside dynsim.metrics
-    (the user's call, whether it went through :func:`dynsim.metrics.get` or not)."""
-    here = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    """The ``stacklevel`` that points a warning at the first frame outside dynsim (the
+    user's call, whether it went through :func:`dynsim.metrics.get`, :func:`dynsim.metrics.
+    pairwise` and the engine, or not)."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
     frame, level = sys._getframe(1), 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(here):
         frame, level = frame.f_back, level + 1

@@ -113,7 +113,11 @@ def open_activity(path: Path, var: str, dims: str) -> xr.DataArray:
         names = parse_dims(dims)
         arr = np.load(path)
         if len(names) != arr.ndim:
-            raise ValueError(f"{path}: array has {arr.ndim} axes but --dims names {len(names)}")
+            raise ValueError(
+                f"{path}: array has {arr.ndim} axes but --dims ({','.join(names)}, the "
+                f"default unless given) names {len(names)}; give the array's axis order, "
+                "e.g. --dims time,unit"
+            )
         activity = xr.DataArray(arr, dims=names, name=path.stem)
     else:
         try:
