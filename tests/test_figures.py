@@ -344,9 +344,10 @@ def test_figures_import_without_torch():
     assert out.stdout.strip() == "False"
 
 
-def test_summary_caption_shows_the_summary_text_in_the_report(tmp_path):
-    # Snakemake's report offers a Markdown result only as a download; the caption
-    # (workflow/report/summary.rst) includes the file so that its text is on the report's page.
+def test_summary_caption_renders_and_points_at_the_tables(tmp_path):
+    # The report's Summary item is summary.html (shown in a frame; tests/test_workflow.py's
+    # end-to-end run checks its tables); its caption (workflow/report/summary.rst) describes
+    # it and names summary.md as the source, without pasting the Markdown into the page.
     # Rendered as snakemake.report.ReportObject.render does: Jinja, then docutils to HTML.
     from pathlib import Path
     from types import SimpleNamespace
@@ -364,4 +365,5 @@ def test_summary_caption_shows_the_summary_text_in_the_report(tmp_path):
     html = publish_parts(
         rst.render(snakemake=SimpleNamespace(output=[str(summary)])), writer="html"
     )["body"]
-    assert "# dynsim experiment summary" in html and "| cka | 0.064 |" in html
+    assert "summary.md" in html and "eye button" in html
+    assert "| cka | 0.064 |" not in html and "# dynsim experiment summary" not in html

@@ -186,6 +186,12 @@ def test_end_to_end_tiny_config_with_interruption(tmp_path):
     assert out.returncode == 0
     assert "Nothing to be done" in out.stdout + out.stderr
 
+    # 4) The Snakemake report of this run shows the summary as tables (one workflow run for
+    # both checks: the run is the slow part).
+    from test_report_summary import check_report_shows_the_summary_as_tables
+
+    check_report_shows_the_summary_as_tables(tmp_path)
+
 
 @pytest.mark.slow
 def test_end_to_end_grid_of_two_hidden_sizes(tmp_path):
