@@ -39,7 +39,48 @@ ACTIVATIONS = {
 }
 
 
-class LeakyRNN(RecurrentNetwork):
+class _RateNetwork(RecurrentNetwork):
+    """What the leaky RNN and the gated leaky RNN share: the activation φ, recurrent noise
+    σ_rec √(2/α) ε added to the drive of φ (the √(2/α) keeps the stationary noise level
+    independent of dt, as in Yang et al. 2019), W_in and b (``input``, ``blocks`` × unit rows)
+    as torch's ``nn.Linear`` default, W_rec (``recurrent``, no bias) ``init_gain`` ·
+    N(0, 1/unit). Raises ``ValueError`` for an activation not in :data:`ACTIVATIONS`."""
+
+    def __init__(
+        self,
+        n_input: int,
+        n_hidden: int,
+        n_output: int,
+        *,
+        dt: float,
+        tau: float,
+        activation: str,
+        noise_std: float,
+        init_gain: float = 1.0,
+        blocks: int = 1,
+    ) -> None:
+        super().__init__(n_input, n_hidden, n_output, dt, tau)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
+        self.activation_name = activation
+        self.activation = ACTIVATIONS[activation]
+        self.noise_std = float(noise_std)
+        self.input = nn.Linear(n_input, blocks * n_hidden)
+        self.recurrent = nn.Linear(n_hidden, blocks * n_hidden, bias=False)
+        with torch.no_grad():
+            self.recurrent.weight.normal_(0.0, init_gain / math.sqrt(n_hidden))
+
+    def noisy(self, drive: torch.Tensor) -> torch.Tensor:
+        """``drive`` plus the recurrent noise while training (unchanged in evaluation)."""
+        if self.training and self.noise_std > 0:
+            return drive + self.noise_std * math.sqrt(2 / self.alpha) * network_noise(drive)
+        return drive
+
+    def input_parameters(self) -> list[nn.Parameter]:
+        return list(self.input.parameters())
+
+
+class LeakyRNN(_RateNetwork):
     """h ← (1 − α) h + α f(W_in x + W_rec h + b + σ_rec √(2/α) ε).
 
     W_rec is initialised as ``init_gain`` · N(0, 1/n_hidden) (gain 1 is at the edge of chaos
@@ -61,28 +102,23 @@ class LeakyRNN(RecurrentNetwork):
         noise_std: float = 0.05,
         init_gain: float = 1.0,
     ) -> None:
-        super().__init__(n_input, n_hidden, n_output, dt, tau)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        self.activation_name = activation
-        self.activation = ACTIVATIONS[activation]
-        self.noise_std = float(noise_std)
-        self.input = nn.Linear(n_input, n_hidden)
-        self.recurrent = nn.Linear(n_hidden, n_hidden, bias=False)
-        with torch.no_grad():
-            self.recurrent.weight.normal_(0.0, init_gain / math.sqrt(n_hidden))
+        super().__init__(
+            n_input,
+            n_hidden,
+            n_output,
+            dt=dt,
+            tau=tau,
+            activation=activation,
+            noise_std=noise_std,
+            init_gain=init_gain,
+        )
 
     def step(self, x: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
-        drive = self.input(x) + self.recurrent(hidden)
-        if self.training and self.noise_std > 0:
-            drive = drive + self.noise_std * math.sqrt(2 / self.alpha) * network_noise(drive)
+        drive = self.noisy(self.input(x) + self.recurrent(hidden))
         return (1 - self.alpha) * hidden + self.alpha * self.activation(drive)
 
-    def input_parameters(self) -> list[nn.Parameter]:
-        return list(self.input.parameters())
 
-
-class GatedLeakyRNN(RecurrentNetwork):
+class GatedLeakyRNN(_RateNetwork):
     """A leaky RNN whose leak is gated per unit by a learned update gate.
 
     With x (trial, input) and h (trial, unit), one step is::
@@ -132,27 +168,22 @@ class GatedLeakyRNN(RecurrentNetwork):
         activation: str = "relu",
         noise_std: float = 0.05,
     ) -> None:
-        super().__init__(n_input, n_hidden, n_output, dt, tau)
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
-        self.activation_name = activation
-        self.activation = ACTIVATIONS[activation]
-        self.noise_std = float(noise_std)
-        self.input = nn.Linear(n_input, 2 * n_hidden)  # rows [z, n]
-        self.recurrent = nn.Linear(n_hidden, 2 * n_hidden, bias=False)
-        with torch.no_grad():
-            self.recurrent.weight.normal_(0.0, 1.0 / math.sqrt(n_hidden))
+        super().__init__(
+            n_input,
+            n_hidden,
+            n_output,
+            dt=dt,
+            tau=tau,
+            activation=activation,
+            noise_std=noise_std,
+            blocks=2,  # rows [z, n]
+        )
 
     def step(self, x: torch.Tensor, hidden: torch.Tensor) -> torch.Tensor:
         pre_z, pre_n = (self.input(x) + self.recurrent(hidden)).chunk(2, dim=-1)
-        if self.training and self.noise_std > 0:
-            pre_n = pre_n + self.noise_std * math.sqrt(2 / self.alpha) * network_noise(pre_n)
         z = torch.sigmoid(pre_z)
-        leaked = (1 - self.alpha) * hidden + self.alpha * self.activation(pre_n)
+        leaked = (1 - self.alpha) * hidden + self.alpha * self.activation(self.noisy(pre_n))
         return (1 - z) * hidden + z * leaked
-
-    def input_parameters(self) -> list[nn.Parameter]:
-        return list(self.input.parameters())
 
 
 class LeakyGRU(RecurrentNetwork):
