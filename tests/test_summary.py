@@ -92,4 +92,6 @@ def test_exact_zero_accuracy_is_all_trials_without_a_choice(tiny_store):
     choice = ds["output"].values[:, :, decision].mean(axis=2).argmax(axis=-1)
     assert (choice[1:] == 0).all()  # the "fixate" output wins on every trial
     cells = row(experiment_summary([path], []), "pdm / gru / master / seed 0")
-    assert cells[6] == "0.500 (0.00), 0.000 (1.00), 0.000 (1.00)"
+    # each accuracy labelled with its checkpoint's progress (40 steps, fractions 0, 0.5, 1)
+    assert list(ds["progress"].values) == [0.0, 0.5, 1.0]
+    assert cells[6] == "0.00: 0.500 (0.00), 0.50: 0.000 (1.00), 1.00: 0.000 (1.00)"
