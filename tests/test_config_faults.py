@@ -239,6 +239,17 @@ FAULTS: list[tuple[str, str, str]] = [
         "config key 'insd.battery.decoding.n_fold'",
     ),
     ("systems size", "systems: {size: huge}", "config key 'systems.size'"),
+    (
+        "DSA delays longer than the compared epoch",
+        "compare: {epoch: stimulus, metrics: {dsa: {n_delays: 40, delay_interval: 10}}}",
+        "config key 'compare.metrics.dsa.n_delays': n_delays 40",
+    ),
+    (
+        "Guilhot activation the grid never trains",
+        "architectures: [leaky_rnn]\ngrid: {activation: [relu]}\n"
+        "guilhot: {activations: [relu, sigmoid]}",
+        "config key 'guilhot.activations': ['sigmoid']",
+    ),
     ("object store too small", "ray: {object_store_mb: 10}", "config key 'ray.object_store_mb'"),
     # the file itself
     ("YAML syntax error", "experiment: t\ntasks: [pdm\nseeds: [0]\n", "bad.yaml, line 3"),

@@ -88,6 +88,7 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
     test_sets: dict[str, Any] = {}
     _check_selection(config, test_sets)
     _check_time_normalize(config, test_sets)
+    _check_dsa_embedding(config, test_sets)
     _check_cluster(config)
     _check_guilhot(config)
     return config
@@ -121,6 +122,19 @@ def _check_guilhot(config: dict[str, Any]) -> None:
     points = section.get("progress") or []
     if any(b <= a for a, b in zip(points, points[1:], strict=False)):
         raise ConfigError(f"config key 'guilhot.progress': {points} is not strictly increasing")
+    # The activation filter keeps configurations whose activation it lists; one that names an
+    # activation the grid never trains is a typo, and would drop those configurations after
+    # every network has been trained.
+    kept = section.get("activations")
+    grid_values = (config.get("grid") or {}).get("activation")
+    if kept is not None and grid_values:
+        unknown = [a for a in kept if a not in grid_values]
+        if unknown:
+            raise ConfigError(
+                f"config key 'guilhot.activations': {unknown} not among the activations the "
+                f"grid trains (grid.activation: {list(grid_values)}); the filter would keep "
+                "no configuration of them"
+            )
 
 
 def _check_finite(value: Any, path: str) -> None:
@@ -377,6 +391,49 @@ def _check_time_normalize(config: dict[str, Any], test_sets: dict[str, Any] | No
             "correspond; select (compare.trials) or average (compare.average_over) them to "
             "the same conditions"
         )
+
+
+def _check_dsa_embedding(config: dict[str, Any], test_sets: dict[str, Any]) -> None:
+    """DSA's delay embedding fits the compared epoch: (n_delays − 1) · delay_interval must be
+    shorter than the epoch's time steps on every task's test trials, else every network's
+    DSA preparation fails (a matrix of NaN after all the training). Checked when
+    ``compare.epoch`` selects an epoch (whole trials are rarely that short) and time
+    normalisation does not set DSA's lengths. A task with fixed test timings answers from
+    them (no trials generated: that needs torch); any other task's test trials are built."""
+    params = config["compare"]["metrics"].get("dsa")
+    epoch = config["compare"].get("epoch")
+    if params is None or not epoch:
+        return
+    normalize = config["compare"].get("time_normalize") or {}
+    if normalize and "dsa" in (normalize.get("metrics") or config["compare"]["metrics"]):
+        return
+    from dynsim import tasks
+    from dynsim.metrics import get
+    from dynsim.tasks.base import ms_to_steps
+
+    dsa = get("dsa", **params)
+    span = (dsa.n_delays - 1) * dsa.delay_interval
+    wanted = {epoch} if isinstance(epoch, str) else set(epoch)
+    shared = {k: v for k, v in config["task"].items() if k != "params"}
+    for name in config["tasks"]:
+        params = {
+            **tasks.accepted_params(name, shared),
+            **config["task"].get("params", {}).get(name, {}),
+        }
+        task = tasks.get(name, **params)
+        timing = getattr(task, "test_timing", None)
+        if timing is not None and getattr(task, "epoch_names", None) is not None:
+            steps = sum(ms_to_steps(timing[e], task.dt) for e in wanted if e in timing)
+        else:
+            labels = _test_set(config, name, test_sets).epoch_labels()[0]
+            steps = int(np.isin(labels, list(wanted)).sum())
+        if span >= steps:
+            raise ConfigError(
+                f"config key 'compare.metrics.dsa.n_delays': n_delays {dsa.n_delays} × "
+                f"delay_interval {dsa.delay_interval} spans {span} steps, but the compared "
+                f"epoch ({', '.join(sorted(wanted))}) of task {name!r} has {steps} time steps "
+                "on the test trials; use fewer delays or a shorter interval"
+            )
 
 
 def _plain(value: Any) -> Any:
