@@ -72,9 +72,17 @@ def _hand_built():
     # two configurations (c1, c2), each with one master; known distances to master
     nets = pd.DataFrame(
         {
-            "regime": ["master", "untrained", "pretrain_frozen", "pretrain_basic_frozen",
-                       "master", "untrained", "pretrain_frozen", "pretrain_basic_frozen",
-                       "pretrain_basic_unfrozen"],
+            "regime": [
+                "master",
+                "untrained",
+                "pretrain_frozen",
+                "pretrain_basic_frozen",
+                "master",
+                "untrained",
+                "pretrain_frozen",
+                "pretrain_basic_frozen",
+                "pretrain_basic_unfrozen",
+            ],
             "config": ["c1"] * 4 + ["c2"] * 5,
         }
     )
@@ -92,9 +100,15 @@ def test_distances_to_master_within_configuration():
     m, nets = _hand_built()
     out = g.distances_to_master(m, nets)
     assert list(out["d"]) == [0.9, 0.2, 0.4, 0.7, 0.3, 0.5]  # master and outside-group dropped
-    assert list(out["group"]) == [
-        "untrained", "full_pretraining_frozen", "partial_pretraining",
-    ] * 2
+    assert (
+        list(out["group"])
+        == [
+            "untrained",
+            "full_pretraining_frozen",
+            "partial_pretraining",
+        ]
+        * 2
+    )
     assert (out["n_master"] == 1).all()
     with pytest.raises(ValueError, match=r"\(9, 9\)"):
         g.distances_to_master(m[:3, :3], nets)
@@ -106,11 +120,18 @@ def test_group_statistics_against_scipy():
     rng = np.random.default_rng(2)
     per = pd.DataFrame(
         {
-            "group": ["untrained"] * 6 + ["partial_pretraining"] * 5 + ["master_frozen"] * 4
-            + ["full_pretraining_frozen"] * 5 + ["full_pretraining_unfrozen"] * 4,
-            "d": np.r_[rng.normal(0.6, 0.05, 6), rng.normal(0.3, 0.05, 5),
-                       rng.normal(0.4, 0.05, 4), rng.normal(0.27, 0.05, 5),
-                       rng.normal(0.31, 0.05, 4)],
+            "group": ["untrained"] * 6
+            + ["partial_pretraining"] * 5
+            + ["master_frozen"] * 4
+            + ["full_pretraining_frozen"] * 5
+            + ["full_pretraining_unfrozen"] * 4,
+            "d": np.r_[
+                rng.normal(0.6, 0.05, 6),
+                rng.normal(0.3, 0.05, 5),
+                rng.normal(0.4, 0.05, 4),
+                rng.normal(0.27, 0.05, 5),
+                rng.normal(0.31, 0.05, 4),
+            ],
         }
     )
     described, tests = g.group_statistics(per, n_resamples=999)
@@ -135,8 +156,9 @@ def test_ordering_verdict():
 
 
 def test_ordering_verdict_on_a_reversed_order():
-    described = pd.DataFrame({"group": ["untrained", "master_frozen", "partial_pretraining"],
-                              "mean": [0.2, 0.3, 0.4]})
+    described = pd.DataFrame(
+        {"group": ["untrained", "master_frozen", "partial_pretraining"], "mean": [0.2, 0.3, 0.4]}
+    )
     assert g.ordering_verdict(described).startswith("does not hold")
 
 
@@ -169,4 +191,7 @@ def test_docs_page_from_a_hand_built_table():
     assert "## dsa, orientation `correct`" in page and "orientation `guilhot2024`" in page
     assert "| untrained | 3 | 0.520 | 0.520 |" in page
     assert "0.61 (0.68)" in page and "| noise | r2 | dsa | 0.990 | 0.982 |" in page
-    assert "full frozen, in this metric's means: holds" in page
+    assert (
+        "full_pretraining_frozen; full_pretraining_unfrozen is not part of it), in this "
+        "metric's group means (the tests above say which differences are significant): holds"
+    ) in page

@@ -102,8 +102,13 @@ def learning_distances(
             continue  # no master: distances_to_master's NaN rows already report it
         for metric, params in metrics.items():
             ds = compute_over_learning(
-                metric, learners, list(progress), reference=masters,
-                selection=Selection(epoch=epoch), metric_params=params, progress=False,
+                metric,
+                learners,
+                list(progress),
+                reference=masters,
+                selection=Selection(epoch=epoch),
+                metric_params=params,
+                progress=False,
             )
             tidy = ga.learning_to_master(ds)
             tidy["d"] = gbench.paper_scale(metric, tidy["d"].to_numpy())
@@ -162,8 +167,7 @@ def groups_figure(per: pd.DataFrame, path: str | Path) -> None:
             ax.scatter(np.full(d.size, k), d, s=10, alpha=0.6)
             if d.size:
                 ax.hlines(np.nanmean(d), k - 0.3, k + 0.3, color="k")
-        ax.set_xticks(range(len(g.GROUPS)), [x.replace("_", "\n") for x in g.GROUPS],
-                      fontsize=6)
+        ax.set_xticks(range(len(g.GROUPS)), [x.replace("_", "\n") for x in g.GROUPS], fontsize=6)
         ax.set_title(f"{metric} ({protocol})", fontsize=9)
     np.atleast_1d(axes)[0].set_ylabel("dissimilarity to master")
     fig.tight_layout()
@@ -190,7 +194,9 @@ def docs_page(
     all_rows, report = per, None
     if master_accuracy is not None or activations is not None:  # the workflow passes both
         per, report = ga.filter_configurations(
-            per, master_accuracy=master_accuracy, activations=activations,
+            per,
+            master_accuracy=master_accuracy,
+            activations=activations,
             config_columns=CONFIG_COLUMNS,
         )
     if report is not None and learning is not None and len(learning):
@@ -209,15 +215,19 @@ def docs_page(
         "",
         "Protocol: hidden states of the target task's test trials, stimulus epoch, last "
         "checkpoint; each network compared with `master` of its configuration (task × "
-        "architecture × grid variant); DSA in radians (angular), CKA and Procrustes as "
-        "1 − angular score (θ/(π/2)), as the authors reported them; Student t-tests between "
-        "groups, Benjamini–Hochberg over the paper's four pairs. Orientation `correct`: "
+        "architecture × grid variant); DSA as its angular distance θ in radians; CKA and "
+        "Procrustes as θ/(π/2) ∈ [0, 1] (dynsim's angular distance in radians divided by π/2, "
+        "which is the authors' 1 − angular score, the scale they reported); Student t-tests "
+        "between groups, Benjamini–Hochberg over the paper's four pairs. Orientation `correct`: "
         "(trial, time, unit); `guilhot2024`: first two axes swapped, as the authors passed "
         "their data to DSA (CKA and Procrustes are unchanged by it).",
         "",
         *(
-            [f"Metric parameters of this run: `{json.dumps(metrics)}` (the paper: DSA "
-             "n_delays 33, delay_interval 6, rank 50).", ""]
+            [
+                f"Metric parameters of this run: `{json.dumps(metrics)}` (the paper: DSA "
+                "n_delays 33, delay_interval 6, rank 50).",
+                "",
+            ]
             if metrics
             else []
         ),
@@ -237,10 +247,14 @@ def docs_page(
                     g.groups_markdown(described, tests, metric),
                     "",
                     (
-                        "The paper's DSA ordering untrained > master_frozen > partial > full"
-                        f" frozen, in this metric's means: {g.ordering_verdict(described)}"
+                        "The order the paper reports for DSA (untrained > master_frozen >"
+                        " partial_pretraining > full_pretraining_frozen; full_pretraining_"
+                        "unfrozen is not part of it), in this metric's group means (the tests"
+                        f" above say which differences are significant): "
+                        f"{g.ordering_verdict(described)}"
                         + (
-                            "." if metric.startswith("dsa")
+                            "."
+                            if metric.startswith("dsa")
                             else " (the paper reports no ordering for this metric: every"
                             " group 0.40–0.45)."
                         )
@@ -248,11 +262,18 @@ def docs_page(
                     "",
                 ]
                 if family == "mamba" and metric.startswith("dsa"):
-                    out += ["Paper's Mamba DSA means: " + ", ".join(
-                        f"{k} {v:.2f}" for k, v in ga.PAPER_MAMBA_DSA.items()) + ".", ""]
+                    out += [
+                        "Paper's Mamba DSA means: "
+                        + ", ".join(f"{k} {v:.2f}" for k, v in ga.PAPER_MAMBA_DSA.items())
+                        + ".",
+                        "",
+                    ]
     for family, path in missing_families:
-        out += [f"Family `{family}`: its table `{path}` does not exist (run its experiment "
-                "first); not in the tables above.", ""]
+        out += [
+            f"Family `{family}`: its table `{path}` does not exist (run its experiment "
+            "first); not in the tables above.",
+            "",
+        ]
     out += _learning_markdown(learning)
     out += _accuracy_markdown(per)
     out += [
@@ -317,12 +338,18 @@ def _learning_markdown(learning: pd.DataFrame | None) -> list[str]:
     ]
     table = learning.groupby(["metric", "group", "progress"])["d"].agg(["mean", "count"])
     points = sorted(learning["progress"].unique())
-    out += ["| metric | group | " + " | ".join(f"progress {p:g}" for p in points) + " |",
-            "|---|---|" + "---|" * len(points)]
+    out += [
+        "| metric | group | " + " | ".join(f"progress {p:g}" for p in points) + " |",
+        "|---|---|" + "---|" * len(points),
+    ]
     for (metric, group), sub in table.groupby(level=[0, 1]):
         sub = sub.droplevel([0, 1])
-        cells = [f"{g._fmt(float(sub.at[p, 'mean']))} ({int(sub.at[p, 'count'])})"
-                 if p in sub.index else "–" for p in points]
+        cells = [
+            f"{g._fmt(float(sub.at[p, 'mean']))} ({int(sub.at[p, 'count'])})"
+            if p in sub.index
+            else "–"
+            for p in points
+        ]
         out.append(f"| {metric} | {group} | " + " | ".join(cells) + " |")
     return [*out, ""]
 
@@ -341,8 +368,10 @@ def _accuracy_markdown(per: pd.DataFrame) -> list[str]:
         "|---|---|---|---|---|",
     ]
     for _, r in rho.iterrows():
-        out.append(f"| {r['protocol']} | {r['metric']} | {r['n']} | {g._fmt(r['rho'])} | "
-                   f"{g._fmt(r['p'])} |")
+        out.append(
+            f"| {r['protocol']} | {r['metric']} | {r['n']} | {g._fmt(r['rho'])} | "
+            f"{g._fmt(r['p'])} |"
+        )
     return [*out, ""]
 
 
@@ -359,7 +388,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     gr = sub.add_parser("groups", help="distances to master per group → CSV + figure")
     gr.add_argument("stores", nargs="*")
     gr.add_argument(
-        "--inputs-from", default=None, metavar="FILE",
+        "--inputs-from",
+        default=None,
+        metavar="FILE",
         help="a file listing activation stores, one per line (after any STORES)",
     )
     gr.add_argument("--metrics-json", required=True)
@@ -370,7 +401,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     le = sub.add_parser("learning", help="pretrained groups against master over learning")
     le.add_argument("stores", nargs="*")
     le.add_argument(
-        "--inputs-from", default=None, metavar="FILE",
+        "--inputs-from",
+        default=None,
+        metavar="FILE",
         help="a file listing activation stores, one per line (after any STORES)",
     )
     le.add_argument("--metrics-json", required=True)
@@ -398,7 +431,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         per, missing = read_families(args.groups, json.loads(args.families_json))
         activations = args.activations.split(",") if args.activations else None
         kept, _ = ga.filter_configurations(
-            per, master_accuracy=args.master_accuracy, activations=activations,
+            per,
+            master_accuracy=args.master_accuracy,
+            activations=activations,
             config_columns=CONFIG_COLUMNS,
         )
     if args.cmd in ("groups", "learning"):
@@ -415,7 +450,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         outdir.mkdir(parents=True, exist_ok=True)
         size = gbench.AttractorSize(n_trials=args.n_trials, max_pairs=args.max_pairs)
         res = gbench.attractor_test_case(
-            size, gbench.default_metrics(args.n_starts), args.seed,
+            size,
+            gbench.default_metrics(args.n_starts),
+            args.seed,
             motif_systems=args.motif_systems,
         )
         for name, table in res.items():
@@ -429,8 +466,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         groups_figure(per, args.figure)
     elif args.cmd == "learning":
         tidy = learning_distances(
-            stores, json.loads(args.metrics_json),
-            [float(x) for x in args.progress.split(",")], args.epoch,
+            stores,
+            json.loads(args.metrics_json),
+            [float(x) for x in args.progress.split(",")],
+            args.epoch,
         )
         tidy.to_csv(args.output, index=False)
         gf.learning_figure(tidy, args.figure)
@@ -453,8 +492,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         learning = None
         if args.learning:
             sources["learning"] = args.learning
-            learning = _read_groups(args.learning) if Path(args.learning).stat().st_size > 1 \
-                else None
+            learning = (
+                _read_groups(args.learning) if Path(args.learning).stat().st_size > 1 else None
+            )
         page = docs_page(
             per,
             pd.read_csv(args.attractor),
