@@ -282,7 +282,9 @@ def docs_page(
         g.attractor_markdown(attractor_summary),
         "",
         "Reading the attractor numbers: the paper's noise test puts a line through the mean "
-        "distance at s = 0.004, 0.002, 0.001; a distance exactly proportional to s gives "
+        "distance at s = 0.004, 0.002, 0.001 against the level's index 1, 2, 3 (as the "
+        "authors' notebook fits it; s halves at each step); a distance exactly proportional "
+        "to s gives "
         "R² 0.964, so CKA's and Procrustes' 0.964 means they are proportional to the noise, and "
         "DSA's higher R² comes from an s-independent floor, not from robustness. In the "
         "shared-motif test the authors gave DSA the trial-averaged trajectory: with 33 delays "
